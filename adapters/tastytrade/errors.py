@@ -1,0 +1,254 @@
+"""The one error tree of the Tastytrade adapter, and the one error stream.
+
+Every failure the adapter meets becomes a :class:`TastytradeError` subclass that knows
+whether retrying can help (``retriable``). Foreign exceptions (httpx, websockets, JSON) are
+translated at the boundary. Non-fatal problems (unknown fields, reconnects) are published as
+values on an :class:`ErrorStream` that the caller consumes; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorDetail:
+    """One entry of the API's nested ``errors`` list."""
+
+    code: str
+    message: str
+    preflight_id: str | None = None
+
+    @classmethod
+    def from_wire(cls, raw: Mapping[str, Any]) -> ErrorDetail:
+        pid = raw.get("preflight-id")
+        return cls(
+            code=str(raw.get("code") or raw.get("reason") or ""),
+            message=str(raw.get("message") or raw.get("description") or ""),
+            preflight_id=None if pid is None else str(pid),
+        )
+
+
+class TastytradeError(Exception):
+    """Root of everything the adapter raises or reports."""
+
+    retriable: ClassVar[bool] = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ApiError(TastytradeError):
+    """A non-2xx REST answer: HTTP status, the API's code and message, and nested errors."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        errors: Sequence[ErrorDetail] = (),
+        *,
+        path: str = "",
+    ) -> None:
+        detail = f"{status} {code}: {message}" if code else f"{status}: {message}"
+        if path:
+            detail = f"{detail} ({path})"
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.api_message = message
+        self.errors: tuple[ErrorDetail, ...] = tuple(errors)
+        self.path = path
+
+    @property
+    def retriable(self) -> bool:  # type: ignore[override]
+        return self.status >= 500 or self.status in (408, 425)
+
+
+class AuthError(ApiError):
+    """Authentication failed: bad/expired refresh token (``invalid_grant``), 401 after a refresh, 403."""
+
+    @property
+    def retriable(self) -> bool:  # type: ignore[override]
+        return False
+
+
+class RateLimited(ApiError):
+    """HTTP 429. Tastytrade sends no rate-limit headers; back off with jitter."""
+
+    @property
+    def retriable(self) -> bool:  # type: ignore[override]
+        return True
+
+
+class NotFound(ApiError):
+    """HTTP 404: unknown resource or endpoint."""
+
+    @property
+    def retriable(self) -> bool:  # type: ignore[override]
+        return False
+
+
+class PreflightFailed(ApiError):
+    """HTTP 422 ``preflight_check_failure`` (or another 422 business-rule failure)."""
+
+    @property
+    def retriable(self) -> bool:  # type: ignore[override]
+        return False
+
+
+class TransportError(TastytradeError):
+    """The request never got an HTTP answer (connect error, timeout, reset)."""
+
+    retriable = True
+
+
+class StreamError(TastytradeError):
+    """A websocket protocol problem: an ``ERROR`` message, a malformed frame, a refused action."""
+
+    retriable = True
+
+    def __init__(self, message: str, *, stream: str = "", raw: str | None = None) -> None:
+        super().__init__(message)
+        self.stream = stream
+        self.raw = raw
+
+
+class StreamDisconnected(StreamError):
+    """A websocket closed or went silent; the owner reconnects and reports this."""
+
+    retriable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        stream: str = "",
+        attempt: int = 0,
+        code: int | None = None,
+        raw: str | None = None,
+    ) -> None:
+        super().__init__(message, stream=stream, raw=raw)
+        self.attempt = attempt
+        self.code = code
+
+
+class ParseFailure(TastytradeError):
+    """A payload could not be turned into its model at all (missing required data, bad types)."""
+
+    retriable = False
+
+    def __init__(self, message: str, *, model: str = "", raw: Any = None) -> None:
+        super().__init__(message)
+        self.model = model
+        self.raw = raw
+
+
+class ParseWarning(TastytradeError):
+    """A payload parsed, but carried something we do not know (a new field or enum value)."""
+
+    retriable = False
+
+    def __init__(self, message: str, *, model: str = "", field_name: str = "", value: Any = None):
+        super().__init__(message)
+        self.model = model
+        self.field_name = field_name
+        self.value = value
+
+
+class Unrecoverable(TastytradeError):
+    """Giving up: retries exhausted or a state the adapter cannot repair by itself."""
+
+    retriable = False
+
+    def __init__(self, message: str, *, cause: BaseException | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
+
+
+def is_retriable(exc: BaseException) -> bool:
+    """The single retry decision: from the error class, never from call sites."""
+    return isinstance(exc, TastytradeError) and bool(exc.retriable)
+
+
+@dataclass
+class ErrorStream:
+    """One bounded channel for every failure and warning of a client.
+
+    Producers never block: when the consumer lags and the queue is full the oldest entry
+    is discarded and counted in :attr:`dropped` (and logged), so memory stays bounded and
+    the loss is visible. ``ParseWarning`` for the same (model, field) is published once.
+    """
+
+    maxsize: int = 10_000
+    dropped: int = 0
+    published: int = 0
+    _queue: asyncio.Queue[TastytradeError] = field(init=False)
+    _seen_warnings: set[tuple[str, str]] = field(default_factory=set, init=False)
+
+    def __post_init__(self) -> None:
+        self._queue = asyncio.Queue(self.maxsize)
+
+    def publish(self, error: TastytradeError) -> None:
+        if isinstance(error, ParseWarning):
+            key = (error.model, error.field_name)
+            if key in self._seen_warnings:
+                return
+            self._seen_warnings.add(key)
+        level = logging.INFO if isinstance(error, (ParseWarning, StreamDisconnected)) else logging.WARNING
+        logger.log(level, "%s: %s", type(error).__name__, error.message)
+        if self._queue.full():
+            try:
+                self._queue.get_nowait()
+            except asyncio.QueueEmpty:  # pragma: no cover - raced by a consumer
+                pass
+            self.dropped += 1
+            logger.warning("error stream full; dropped oldest entry (total dropped %d)", self.dropped)
+        self._queue.put_nowait(error)
+        self.published += 1
+
+    def get_nowait(self) -> TastytradeError:
+        return self._queue.get_nowait()
+
+    async def get(self) -> TastytradeError:
+        return await self._queue.get()
+
+    def drain(self) -> list[TastytradeError]:
+        """Everything currently queued, without waiting."""
+        out: list[TastytradeError] = []
+        while not self._queue.empty():
+            out.append(self._queue.get_nowait())
+        return out
+
+    def __aiter__(self) -> AsyncIterator[TastytradeError]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[TastytradeError]:
+        while True:
+            yield await self._queue.get()
+
+
+__all__ = [
+    "ApiError",
+    "AuthError",
+    "ErrorDetail",
+    "ErrorStream",
+    "NotFound",
+    "ParseFailure",
+    "ParseWarning",
+    "PreflightFailed",
+    "RateLimited",
+    "StreamDisconnected",
+    "StreamError",
+    "TastytradeError",
+    "TransportError",
+    "Unrecoverable",
+    "is_retriable",
+]

@@ -1,0 +1,3 @@
+"""ingest."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""processors."""
+
+__all__: list[str] = []

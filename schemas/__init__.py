@@ -1,0 +1,3 @@
+"""schemas."""
+
+__all__: list[str] = []

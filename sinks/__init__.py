@@ -1,0 +1,3 @@
+"""sinks."""
+
+__all__: list[str] = []

@@ -1,0 +1,10 @@
+"""tastystream: an event-sourced streaming pipeline around the Tastytrade API."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("tastystream")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,3 @@
+from tastystream.cli import main
+
+main()

@@ -1,0 +1,172 @@
+"""Settings: parsed once at the entry point from env vars and `.env` into frozen objects.
+
+Nothing below the entry point reads ``os.environ``; components receive the settings object
+(or the part of it they need). Secrets are ``SecretStr`` and only ever shown masked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+PRODUCTION_BASE_URL = "https://api.tastyworks.com"
+PRODUCTION_STREAMER_URL = "wss://streamer.tastyworks.com"
+CERT_BASE_URL = "https://api.cert.tastyworks.com"
+CERT_STREAMER_URL = "wss://streamer.cert.tastyworks.com"
+
+_COMMON = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+CsvTuple = Annotated[tuple[str, ...], NoDecode]
+
+
+class TastytradeSettings(BaseSettings):
+    """Where Tastytrade is and how to authenticate (env prefix ``TT_``)."""
+
+    model_config = SettingsConfigDict(**_COMMON, env_prefix="TT_")
+
+    base_url: str = PRODUCTION_BASE_URL
+    streamer_url: str = PRODUCTION_STREAMER_URL
+    client_secret: SecretStr = SecretStr("")
+    refresh_token: SecretStr = SecretStr("")
+    client_id: str = ""
+    accounts: CsvTuple = ()
+    symbols: CsvTuple = ("SPY", "AAPL", "QQQ")
+    option_chains: CsvTuple = ()
+    event_types: CsvTuple = (
+        "Quote",
+        "Trade",
+        "Summary",
+        "Profile",
+        "Greeks",
+        "Candle",
+        "TheoPrice",
+        "TimeAndSale",
+        "Underlying",
+    )
+    candle_backfill: str = "1d@1m"
+    api_version: str = "20251101"
+    request_timeout_s: float = 30.0
+
+    _split = field_validator("accounts", "symbols", "option_chains", "event_types", mode="before")(
+        _split_csv
+    )
+
+
+class KafkaSettings(BaseSettings):
+    """Kafka connection (``KAFKA_`` prefix)."""
+
+    model_config = SettingsConfigDict(**_COMMON, env_prefix="KAFKA_")
+
+    bootstrap: str = "127.0.0.1:9092"
+    client_id: str = "tastystream"
+
+
+class RegistrySettings(BaseSettings):
+    """Schema registry (``SCHEMA_REGISTRY_`` prefix)."""
+
+    model_config = SettingsConfigDict(**_COMMON, env_prefix="SCHEMA_REGISTRY_")
+
+    url: str = "http://127.0.0.1:8081"
+
+
+class ClickHouseSettings(BaseSettings):
+    """ClickHouse HTTP endpoint (``CLICKHOUSE_`` prefix)."""
+
+    model_config = SettingsConfigDict(**_COMMON, env_prefix="CLICKHOUSE_")
+
+    url: str = "http://127.0.0.1:8123"
+    user: str = "default"
+    password: SecretStr = SecretStr("")
+    database: str = "tastystream"
+
+
+class StackSettings(BaseSettings):
+    """The embedded local stack (``STACK_`` prefix)."""
+
+    model_config = SettingsConfigDict(**_COMMON, env_prefix="STACK_")
+
+    dir: Path = Path(".stack")
+    kafka_port: int = 9092
+    kafka_controller_port: int = 9093
+    registry_port: int = 8081
+    clickhouse_port: int = 8123
+    kafka_heap: str = "512m"
+    start_timeout_s: float = 120.0
+
+
+class LogSettings(BaseSettings):
+    """Logging (``LOG_`` prefix)."""
+
+    model_config = SettingsConfigDict(**_COMMON, env_prefix="LOG_")
+
+    level: str = "INFO"
+    format: Literal["text", "json"] = "text"
+
+
+class Settings(BaseSettings):
+    """Everything, composed. Build it once with :meth:`load` at the entry point."""
+
+    model_config = SettingsConfigDict(**_COMMON)
+
+    tastytrade: TastytradeSettings = Field(default_factory=TastytradeSettings)
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    clickhouse: ClickHouseSettings = Field(default_factory=ClickHouseSettings)
+    stack: StackSettings = Field(default_factory=StackSettings)
+    log: LogSettings = Field(default_factory=LogSettings)
+
+    @classmethod
+    def load(cls, env_file: str | Path | None = ".env") -> Settings:
+        """Parse env vars (and ``env_file`` if it exists) into one frozen object."""
+        kwargs: dict[str, Any] = {"_env_file": env_file}
+        return cls(
+            tastytrade=TastytradeSettings(**kwargs),
+            kafka=KafkaSettings(**kwargs),
+            registry=RegistrySettings(**kwargs),
+            clickhouse=ClickHouseSettings(**kwargs),
+            stack=StackSettings(**kwargs),
+            log=LogSettings(**kwargs),
+        )
+
+    def masked_dump(self) -> dict[str, Any]:
+        """A dump safe to log: every ``SecretStr`` shows as ``**********`` (or empty)."""
+        masked: dict[str, Any] = _mask(self.model_dump())
+        return masked
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return "**********" if value.get_secret_value() else ""
+    if isinstance(value, dict):
+        return {k: _mask(v) for k, v in value.items()}
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+__all__ = [
+    "CERT_BASE_URL",
+    "CERT_STREAMER_URL",
+    "PRODUCTION_BASE_URL",
+    "PRODUCTION_STREAMER_URL",
+    "ClickHouseSettings",
+    "KafkaSettings",
+    "LogSettings",
+    "RegistrySettings",
+    "Settings",
+    "StackSettings",
+    "TastytradeSettings",
+]

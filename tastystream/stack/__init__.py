@@ -1,0 +1,3 @@
+"""tastystream/stack."""
+
+__all__: list[str] = []
