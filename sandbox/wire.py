@@ -148,8 +148,8 @@ __all__ = [
     "dumps",
     "epoch_ms",
     "error_response",
-    "items_response",
     "iso",
     "iso_ms",
+    "items_response",
     "json_response",
 ]

@@ -7,11 +7,10 @@ Nothing below the entry point reads ``os.environ``; components receive the setti
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 PRODUCTION_BASE_URL = "https://api.tastyworks.com"
 PRODUCTION_STREAMER_URL = "wss://streamer.tastyworks.com"
