@@ -1,3 +1,12 @@
-"""tastystream/stack."""
+"""The embedded local stack: Kafka (KRaft), a Confluent-compatible schema registry, ClickHouse."""
 
-__all__: list[str] = []
+from tastystream.stack.manager import (
+    SERVICES,
+    LocalStack,
+    ServiceState,
+    ServiceStatus,
+    StackConfig,
+    StackError,
+)
+
+__all__ = ["SERVICES", "LocalStack", "ServiceState", "ServiceStatus", "StackConfig", "StackError"]

@@ -1,0 +1,277 @@
+"""`tastystream stack up|down|status`: Kafka, the schema registry and ClickHouse on 127.0.0.1.
+
+Each service is a supervised process with a pid file (pid + start time) and a log under the
+stack folder. ``up`` is idempotent and waits for health; a service that dies while starting
+is reported with the tail of its log; ``down`` stops exactly what the pid files name and
+leaves the data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import httpx
+
+from tastystream.stack import process
+from tastystream.stack.kafka import KafkaConfig, prepare
+
+logger = logging.getLogger(__name__)
+
+SERVICES: tuple[str, ...] = ("kafka", "registry", "clickhouse")
+
+
+class StackError(RuntimeError):
+    """A service could not be brought up (with the reason and the tail of its log)."""
+
+
+class ServiceState(StrEnum):
+    RUNNING = "running"
+    STARTING = "starting"  # process alive, health check failing
+    STOPPED = "stopped"
+    CRASHED = "crashed"  # pid file left behind by a process that is gone
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    state: ServiceState
+    address: str
+    pid: int | None
+    log_file: Path
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    dir: Path = Path(".stack")
+    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "tastystream")
+    host: str = "127.0.0.1"
+    kafka_port: int = 9092
+    kafka_controller_port: int = 9093
+    registry_port: int = 8081
+    clickhouse_port: int = 8123
+    kafka_heap: str = "512m"
+    start_timeout_s: float = 120.0
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"{self.host}:{self.kafka_port}"
+
+    @property
+    def registry_url(self) -> str:
+        return f"http://{self.host}:{self.registry_port}"
+
+    @property
+    def clickhouse_url(self) -> str:
+        return f"http://{self.host}:{self.clickhouse_port}"
+
+
+@dataclass(frozen=True)
+class _Service:
+    name: str
+    address: str
+    command: Callable[[], list[str]]
+    health: Callable[[], Awaitable[bool]]
+
+
+class LocalStack:
+    """The embedded local stack under one folder."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.dir = config.dir.resolve()
+
+    # ----------------------------------------------------------------- paths
+    def log_file(self, name: str) -> Path:
+        return self.dir / "logs" / f"{name}.log"
+
+    def pid_file(self, name: str) -> Path:
+        return self.dir / "run" / f"{name}.pid"
+
+    # -------------------------------------------------------------- services
+    def _services(self) -> dict[str, _Service]:
+        c = self.config
+        kafka_cfg = KafkaConfig(
+            data_dir=self.dir / "kafka",
+            cache_dir=c.cache_dir,
+            port=c.kafka_port,
+            controller_port=c.kafka_controller_port,
+            heap=c.kafka_heap,
+            host=c.host,
+        )
+        py = sys.executable
+        return {
+            "kafka": _Service(
+                "kafka", c.kafka_bootstrap, lambda: prepare(kafka_cfg), self._kafka_healthy
+            ),
+            "registry": _Service(
+                "registry",
+                c.registry_url,
+                lambda: [
+                    py,
+                    "-m",
+                    "tastystream.stack.registry",
+                    "--host",
+                    c.host,
+                    "--port",
+                    str(c.registry_port),
+                    "--bootstrap",
+                    c.kafka_bootstrap,
+                ],
+                self._registry_healthy,
+            ),
+            "clickhouse": _Service(
+                "clickhouse",
+                c.clickhouse_url,
+                lambda: [
+                    py,
+                    "-m",
+                    "tastystream.stack.clickhouse",
+                    "--host",
+                    c.host,
+                    "--port",
+                    str(c.clickhouse_port),
+                    "--path",
+                    str(self.dir / "clickhouse"),
+                ],
+                self._clickhouse_healthy,
+            ),
+        }
+
+    async def _kafka_healthy(self) -> bool:
+        from aiokafka.client import AIOKafkaClient
+
+        client = AIOKafkaClient(
+            bootstrap_servers=self.config.kafka_bootstrap, request_timeout_ms=3000
+        )
+        try:
+            await asyncio.wait_for(client.bootstrap(), 5)
+            return bool(client.cluster.brokers())
+        except Exception:
+            return False
+        finally:
+            with contextlib.suppress(Exception):
+                await client.close()
+
+    async def _registry_healthy(self) -> bool:
+        return await _http_ok(
+            f"{self.config.registry_url}/subjects", lambda r: r.status_code == 200
+        )
+
+    async def _clickhouse_healthy(self) -> bool:
+        return await _http_ok(
+            f"{self.config.clickhouse_url}/ping", lambda r: r.text.startswith("Ok.")
+        )
+
+    # ---------------------------------------------------------------- status
+    async def status(self, names: Sequence[str] = SERVICES) -> list[ServiceStatus]:
+        services = self._services()
+        return list(await asyncio.gather(*(self._status_of(services[n]) for n in names)))
+
+    async def _status_of(self, svc: _Service) -> ServiceStatus:
+        record = process.PidRecord.read(self.pid_file(svc.name))
+        log = self.log_file(svc.name)
+        if record is None:
+            return ServiceStatus(svc.name, ServiceState.STOPPED, svc.address, None, log)
+        if not process.is_alive(record):
+            return ServiceStatus(
+                svc.name,
+                ServiceState.CRASHED,
+                svc.address,
+                record.pid,
+                log,
+                detail=f"process {record.pid} is gone; last log lines:\n{process.tail(log, 8)}",
+            )
+        healthy = await svc.health()
+        state = ServiceState.RUNNING if healthy else ServiceState.STARTING
+        return ServiceStatus(svc.name, state, svc.address, record.pid, log)
+
+    # -------------------------------------------------------------------- up
+    async def up(self, names: Sequence[str] = SERVICES) -> list[ServiceStatus]:
+        """Start what is not running and wait until every named service is healthy."""
+        unknown = set(names) - set(SERVICES)
+        if unknown:
+            raise StackError(f"unknown services: {', '.join(sorted(unknown))}")
+        services = self._services()
+        order = [n for n in SERVICES if n in names]
+        first = [n for n in order if n != "registry"]
+        await asyncio.gather(*(self._ensure(services[n]) for n in first))
+        if "registry" in order:
+            await self._ensure(services["registry"])
+        return await self.status(order)
+
+    async def _ensure(self, svc: _Service) -> None:
+        current = await self._status_of(svc)
+        if current.state is ServiceState.RUNNING:
+            logger.info("%s already running (pid %s) at %s", svc.name, current.pid, svc.address)
+            return
+        if current.state is ServiceState.STARTING:
+            record = process.PidRecord.read(self.pid_file(svc.name))
+            assert record is not None
+        else:
+            self.pid_file(svc.name).unlink(missing_ok=True)
+            try:
+                command = await asyncio.to_thread(svc.command)
+            except Exception as exc:
+                raise StackError(f"{svc.name}: cannot prepare: {exc}") from exc
+            log = self.log_file(svc.name)
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a") as fh:
+                fh.write(f"\n--- starting {svc.name} at {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n")
+            record = process.spawn(
+                command, log_file=log, pid_file=self.pid_file(svc.name), cwd=self.dir
+            )
+            logger.info("%s starting (pid %d)", svc.name, record.pid)
+        await self._wait_healthy(svc, record)
+
+    async def _wait_healthy(self, svc: _Service, record: process.PidRecord) -> None:
+        deadline = time.monotonic() + self.config.start_timeout_s
+        while time.monotonic() < deadline:
+            if not process.is_alive(record):
+                self.pid_file(svc.name).unlink(missing_ok=True)
+                raise StackError(
+                    f"{svc.name} exited while starting; last log lines "
+                    f"({self.log_file(svc.name)}):\n{process.tail(self.log_file(svc.name))}"
+                )
+            if await svc.health():
+                logger.info("%s healthy at %s", svc.name, svc.address)
+                return
+            await asyncio.sleep(0.25)
+        process.stop(record)
+        self.pid_file(svc.name).unlink(missing_ok=True)
+        raise StackError(
+            f"{svc.name} not healthy after {self.config.start_timeout_s:.0f}s; stopped it. "
+            f"Last log lines:\n{process.tail(self.log_file(svc.name))}"
+        )
+
+    # ------------------------------------------------------------------ down
+    def down(self, names: Sequence[str] = SERVICES) -> list[str]:
+        """Stop the named services (reverse order) by pid; returns the ones that were running."""
+        stopped: list[str] = []
+        for name in reversed([n for n in SERVICES if n in names]):
+            pid_file = self.pid_file(name)
+            record = process.PidRecord.read(pid_file)
+            if record is not None and process.stop(record):
+                stopped.append(name)
+                logger.info("%s stopped (pid %d)", name, record.pid)
+            pid_file.unlink(missing_ok=True)
+        return stopped
+
+
+async def _http_ok(url: str, check: Callable[[httpx.Response], bool]) -> bool:
+    try:
+        async with httpx.AsyncClient(timeout=2.0) as client:
+            return check(await client.get(url))
+    except httpx.HTTPError:
+        return False
+
+
+__all__ = ["SERVICES", "LocalStack", "ServiceState", "ServiceStatus", "StackConfig", "StackError"]
