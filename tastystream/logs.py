@@ -26,9 +26,9 @@ _KEY_NAMES = (
 )
 _PATTERNS: Final[tuple[re.Pattern[str], ...]] = (
     # "Bearer xyz" anywhere, also as the value of auth-token
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/=]+"),
+    re.compile(r"(?i)(bearer\s+)(?!\[REDACTED\])[^\s\"',;&}]+"),
     # JSON / dict style: "key": "value"  or 'key': 'value'
-    re.compile(rf"""(?i)(["']?(?:{_KEY_NAMES})["']?\s*[:=]\s*["'])[^"']*(["'])"""),
+    re.compile(rf"""(?i)(["']?(?:{_KEY_NAMES})["']?\s*[:=]\s*["'])(?!\[REDACTED\])[^"'\s]*(["']?)"""),
     # header / query style: key: value, key=value (until whitespace, &, comma, quote)
     re.compile(rf"""(?i)\b((?:{_KEY_NAMES})\s*[:=]\s*)(?!\[REDACTED\])(?!["'])[^\s&,;"'}}]+"""),
 )

@@ -1,0 +1,229 @@
+"""The ``tastystream`` console script: thin subcommands over settings + components.
+
+Each command parses settings once, configures logging once, builds what it needs, runs it
+with ``asyncio.run`` and tears it down in ``finally``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tastystream import __version__
+from tastystream.logs import configure_logging
+from tastystream.settings import Settings
+
+app = typer.Typer(
+    name="tastystream",
+    help="Event-sourced streaming pipeline around the Tastytrade API.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+stack_app = typer.Typer(
+    help="The embedded local stack: Kafka, schema registry, ClickHouse.", no_args_is_help=True
+)
+app.add_typer(stack_app, name="stack")
+
+console = Console()
+err_console = Console(stderr=True)
+logger = logging.getLogger("tastystream")
+
+
+def bootstrap(quiet: bool = False) -> Settings:
+    """Parse settings once and configure logging once (secrets registered for redaction)."""
+    settings = Settings.load()
+    secrets = [
+        settings.tastytrade.client_secret.get_secret_value(),
+        settings.tastytrade.refresh_token.get_secret_value(),
+        settings.clickhouse.password.get_secret_value(),
+    ]
+    level = "WARNING" if quiet and settings.log.level.upper() == "INFO" else settings.log.level
+    configure_logging(level, settings.log.format, secrets)
+    logger.debug("tastystream %s settings: %s", __version__, settings.masked_dump())
+    return settings
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        console.print(f"tastystream {__version__}")
+        raise typer.Exit(0)
+
+
+# ---------------------------------------------------------------------------- stack
+def _stack_from(settings: Settings, directory: Path | None) -> object:
+    from tastystream.stack import LocalStack, StackConfig
+
+    s = settings.stack
+    return LocalStack(
+        StackConfig(
+            dir=directory or s.dir,
+            kafka_port=s.kafka_port,
+            kafka_controller_port=s.kafka_controller_port,
+            registry_port=s.registry_port,
+            clickhouse_port=s.clickhouse_port,
+            kafka_heap=s.kafka_heap,
+            start_timeout_s=s.start_timeout_s,
+        )
+    )
+
+
+DirOption = Annotated[
+    Path | None, typer.Option("--dir", help="Stack data folder (default STACK_DIR or .stack).")
+]
+
+
+@stack_app.command("up")
+def stack_up(directory: DirOption = None) -> None:
+    """Start Kafka, the schema registry and ClickHouse (idempotent; waits until healthy)."""
+    from tastystream.stack import LocalStack, StackError
+    from tastystream.stack.render import status_table
+
+    settings = bootstrap()
+    stack = _stack_from(settings, directory)
+    assert isinstance(stack, LocalStack)
+    try:
+        statuses = asyncio.run(stack.up())
+    except StackError as exc:
+        raise fail(str(exc)) from None
+    console.print(status_table(statuses))
+
+
+@stack_app.command("down")
+def stack_down(directory: DirOption = None) -> None:
+    """Stop the services this stack folder started (by pid); the data stays."""
+    from tastystream.stack import LocalStack
+
+    settings = bootstrap()
+    stack = _stack_from(settings, directory)
+    assert isinstance(stack, LocalStack)
+    stopped = stack.down()
+    console.print(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}")
+
+
+@stack_app.command("status")
+def stack_status(directory: DirOption = None) -> None:
+    """Show each service with its address and state."""
+    from tastystream.stack import LocalStack, ServiceState
+    from tastystream.stack.render import status_table
+
+    settings = bootstrap(quiet=True)
+    stack = _stack_from(settings, directory)
+    assert isinstance(stack, LocalStack)
+    statuses = asyncio.run(stack.status())
+    console.print(status_table(statuses))
+    if any(s.state is ServiceState.CRASHED for s in statuses):
+        raise typer.Exit(2)
+
+
+# ------------------------------------------------------------------------------ sql
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command("sql")
+def sql(
+    query: Annotated[str, typer.Argument(help='SQL to run, e.g. "SELECT 1"')],
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table, csv or json")
+    ] = OutputFormat.table,
+) -> None:
+    """Run a query on the configured ClickHouse and print the result."""
+    from tastystream.sql import QueryFailed, render, run_query
+
+    settings = bootstrap(quiet=True)
+    try:
+        result = run_query(settings.clickhouse, query)
+    except QueryFailed as exc:
+        raise fail(str(exc)) from None
+    render(result, fmt.value, console)
+
+
+# --------------------------------------------------------------------------- topics
+@app.command("topics")
+def topics() -> None:
+    """List every topic: name, key, value subject, producer, consumers (and partitions if it exists)."""
+    from tastystream.topics_view import topics_table
+
+    settings = bootstrap(quiet=True)
+    console.print(asyncio.run(topics_table(settings)))
+
+
+# -------------------------------------------------------------------------- sandbox
+@app.command("sandbox")
+def sandbox(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0 = any free port).")] = 8765,
+    seed: Annotated[int, typer.Option(help="Market simulator seed (same seed, same prices).")] = 42,
+    client_secret: Annotated[
+        str | None, typer.Option(help="OAuth client secret to accept.")
+    ] = None,
+    refresh_token: Annotated[str | None, typer.Option(help="Refresh token to accept.")] = None,
+    account: Annotated[list[str] | None, typer.Option(help="Account number (repeatable).")] = None,
+    state: Annotated[
+        Path | None, typer.Option(help="Persist accounts/orders/positions in this file.")
+    ] = None,
+    clock_speed: Annotated[
+        float, typer.Option(help="Simulated clock speed (1 = real time).")
+    ] = 1.0,
+) -> None:
+    """Run the simulated Tastytrade (REST + OAuth + DXLink + account streamer)."""
+    from sandbox.cli import run_sandbox
+
+    bootstrap()
+    run_sandbox(
+        host=host,
+        port=port,
+        seed=seed,
+        client_secret=client_secret,
+        refresh_token=refresh_token,
+        accounts=tuple(account or ()),
+        state_file=state,
+        clock_speed=clock_speed,
+    )
+
+
+# ------------------------------------------------------------------------- run/demo
+@app.command("run")
+def run() -> None:
+    """Run the pipeline (ingestors, processors, executor, sink) against the configured Tastytrade."""
+    from tastystream.pipeline import run_pipeline
+
+    settings = bootstrap()
+    asyncio.run(run_pipeline(settings))
+
+
+@app.command("demo")
+def demo(
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds (default: Ctrl+C).")
+    ] = None,
+) -> None:
+    """Stack + sandbox + pipeline with live progress; then example SQL and its results."""
+    from tastystream.demo import run_demo
+
+    settings = bootstrap(quiet=True)
+    raise typer.Exit(asyncio.run(run_demo(settings, duration=duration, console=console)))
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

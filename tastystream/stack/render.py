@@ -1,0 +1,31 @@
+"""How the stack's status looks on a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.table import Table
+
+from tastystream.stack.manager import ServiceState, ServiceStatus
+
+_STYLE = {
+    ServiceState.RUNNING: "green",
+    ServiceState.STARTING: "yellow",
+    ServiceState.STOPPED: "dim",
+    ServiceState.CRASHED: "bold red",
+}
+
+
+def status_table(statuses: Sequence[ServiceStatus]) -> Table:
+    table = Table(title="local stack", title_justify="left")
+    for column in ("service", "state", "address", "pid", "log"):
+        table.add_column(column)
+    for s in statuses:
+        state = f"[{_STYLE[s.state]}]{s.state.value}[/]"
+        table.add_row(s.name, state, s.address, str(s.pid or ""), str(s.log_file))
+        if s.detail:
+            table.add_row("", "", s.detail, "", "")
+    return table
+
+
+__all__ = ["status_table"]
