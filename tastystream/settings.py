@@ -17,7 +17,9 @@ PRODUCTION_STREAMER_URL = "wss://streamer.tastyworks.com"
 CERT_BASE_URL = "https://api.cert.tastyworks.com"
 CERT_STREAMER_URL = "wss://streamer.cert.tastyworks.com"
 
-_COMMON = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
+_COMMON = SettingsConfigDict(
+    env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+)
 
 
 def _split_csv(value: Any) -> Any:
