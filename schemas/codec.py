@@ -1,0 +1,210 @@
+"""Avro codec in the Confluent wire format: magic byte 0, 4-byte big-endian schema id, body.
+
+Parsed schemas are cached by id. By default timestamps stay integers (epoch microseconds,
+exactly what the normalizer writes and ClickHouse ``DateTime64(6)`` takes) because decoding
+reads with the logical types stripped; ``logical_types=True`` yields ``datetime`` instead.
+Consumers may pass their own *reader* schemas (by record full name) so records written with an
+older compatible schema resolve to the shape they expect.
+
+Decoding failures are typed (:class:`BadMagicByte`, :class:`UnknownSchemaId`,
+:class:`UndecodableRecord`) so a consumer can dead-letter the record and go on;
+:meth:`AvroCodec.decode_many` returns them in place instead of raising.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import fastavro
+from fastavro.validation import validate as _validate
+
+from schemas.errors import (
+    BadMagicByte,
+    CodecError,
+    SchemaContractError,
+    UndecodableRecord,
+    UnencodableRecord,
+    UnknownSchemaId,
+)
+
+__all__ = ["HEADER_SIZE", "MAGIC_BYTE", "AvroCodec", "Decoded", "schema_id_of", "wire_header"]
+
+MAGIC_BYTE: Final = 0
+_HEADER: Final = struct.Struct(">bI")
+HEADER_SIZE: Final = _HEADER.size
+
+
+def wire_header(schema_id: int) -> bytes:
+    """The 5-byte Confluent header for ``schema_id``."""
+    return _HEADER.pack(MAGIC_BYTE, schema_id)
+
+
+def schema_id_of(value: bytes | bytearray | memoryview | None) -> int:
+    """The schema id in a wire-format value; :class:`BadMagicByte` when there is no header."""
+    if value is None or len(value) < HEADER_SIZE:
+        raise BadMagicByte("value shorter than the 5-byte wire header")
+    magic, schema_id = _HEADER.unpack_from(value)
+    if magic != MAGIC_BYTE:
+        raise BadMagicByte(f"magic byte {magic & 0xFF} is not {MAGIC_BYTE}")
+    return int(schema_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """One decoded value: the writer's schema id and the record."""
+
+    schema_id: int
+    record: dict[str, Any]
+
+
+def _strip_logical(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        return {k: _strip_logical(v) for k, v in schema.items() if k != "logicalType"}
+    if isinstance(schema, list):
+        return [_strip_logical(v) for v in schema]
+    return schema
+
+
+def _full_name(schema: Mapping[str, Any]) -> str:
+    name = str(schema.get("name", ""))
+    namespace = schema.get("namespace")
+    return name if "." in name or not namespace else f"{namespace}.{name}"
+
+
+def _parse(schema: Mapping[str, Any], logical_types: bool) -> Any:
+    source = dict(schema) if logical_types else _strip_logical(schema)
+    try:
+        return fastavro.parse_schema(source)
+    except Exception as exc:  # fastavro raises assorted types for bad schemas
+        raise SchemaContractError(f"invalid Avro schema: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    schema: dict[str, Any]
+    writer: Any
+    reader: Any | None
+
+
+class AvroCodec:
+    """Encode and decode wire-format values with schemas known by id."""
+
+    def __init__(
+        self,
+        *,
+        readers: Iterable[Mapping[str, Any]] = (),
+        logical_types: bool = False,
+        validate: bool = False,
+    ) -> None:
+        self._logical = logical_types
+        self._validate = validate
+        self._readers = {_full_name(r): _parse(r, logical_types) for r in readers}
+        self._entries: dict[int, _Entry] = {}
+
+    def add(self, schema_id: int, schema: str | Mapping[str, Any]) -> None:
+        """Make ``schema_id`` known (idempotent); ``schema`` as JSON text or object."""
+        if schema_id in self._entries:
+            return
+        obj: dict[str, Any] = json.loads(schema) if isinstance(schema, str) else dict(schema)
+        writer = _parse(obj, self._logical)
+        reader = self._readers.get(_full_name(obj)) if obj.get("type") == "record" else None
+        self._entries[schema_id] = _Entry(obj, writer, reader)
+
+    def knows(self, schema_id: int) -> bool:
+        return schema_id in self._entries
+
+    def schema(self, schema_id: int) -> dict[str, Any]:
+        """The writer schema registered under ``schema_id``."""
+        try:
+            return self._entries[schema_id].schema
+        except KeyError:
+            raise UnknownSchemaId(schema_id) from None
+
+    def unknown_ids(self, values: Iterable[bytes | None]) -> set[int]:
+        """Schema ids named by ``values`` that this codec does not know yet (bad headers skipped)."""
+        ids: set[int] = set()
+        for value in values:
+            try:
+                sid = schema_id_of(value)
+            except BadMagicByte:
+                continue
+            if sid not in self._entries:
+                ids.add(sid)
+        return ids
+
+    def _entry(self, schema_id: int) -> _Entry:
+        try:
+            return self._entries[schema_id]
+        except KeyError:
+            raise UnknownSchemaId(schema_id) from None
+
+    def _write(self, buf: io.BytesIO, entry: _Entry, record: Mapping[str, Any]) -> None:
+        if self._validate:
+            try:
+                _validate(record, entry.writer, raise_errors=True)
+            except Exception as exc:
+                raise UnencodableRecord(f"record does not match its schema: {exc}") from exc
+        try:
+            fastavro.schemaless_writer(buf, entry.writer, record)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            raise UnencodableRecord(f"cannot encode record: {exc}") from exc
+
+    def encode(self, schema_id: int, record: Mapping[str, Any]) -> bytes:
+        """Header + Avro body of ``record``; :class:`UnencodableRecord` if it does not fit."""
+        entry = self._entry(schema_id)
+        buf = io.BytesIO()
+        buf.write(wire_header(schema_id))
+        self._write(buf, entry, record)
+        return buf.getvalue()
+
+    def encode_many(self, schema_id: int, records: Iterable[Mapping[str, Any]]) -> list[bytes]:
+        """Encode a batch with one schema lookup and one reused buffer."""
+        entry = self._entry(schema_id)
+        header = wire_header(schema_id)
+        buf = io.BytesIO()
+        out: list[bytes] = []
+        for record in records:
+            buf.seek(0)
+            buf.truncate()
+            buf.write(header)
+            self._write(buf, entry, record)
+            out.append(buf.getvalue())
+        return out
+
+    def decode(self, value: bytes | None) -> Decoded:
+        """Decode one wire-format value, raising a :class:`CodecError` subclass on failure."""
+        if value is None:
+            raise BadMagicByte("tombstone: no value to decode")
+        schema_id = schema_id_of(value)
+        entry = self._entry(schema_id)
+        body = io.BytesIO(value)
+        body.seek(HEADER_SIZE)
+        try:
+            record = fastavro.schemaless_reader(body, entry.writer, entry.reader)
+        except Exception as exc:  # corrupt bodies surface as EOF/Index/Unicode/Value errors
+            raise UndecodableRecord(
+                f"body does not decode with schema {schema_id}: {type(exc).__name__}: {exc}",
+                schema_id=schema_id,
+            ) from exc
+        if body.tell() != len(value):
+            raise UndecodableRecord(
+                f"{len(value) - body.tell()} trailing bytes after the record", schema_id=schema_id
+            )
+        if not isinstance(record, dict):
+            raise UndecodableRecord("value is not a record", schema_id=schema_id)
+        return Decoded(schema_id, record)
+
+    def decode_many(self, values: Sequence[bytes | None]) -> list[Decoded | CodecError]:
+        """Decode a batch; failures come back in place as :class:`CodecError` values."""
+        out: list[Decoded | CodecError] = []
+        for value in values:
+            try:
+                out.append(self.decode(value))
+            except CodecError as exc:
+                out.append(exc)
+        return out

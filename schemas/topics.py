@@ -1,0 +1,176 @@
+"""Every topic name, built in one place, and what each market topic carries.
+
+Names are ``tt.<area>.<name>.v<major>``: market data ``tt.md.*`` (keyed by streamer symbol),
+account events ``tt.acct.*`` and order commands ``tt.cmd.*`` (keyed by account number),
+derived state ``tt.state.*``, and a dead-letter topic ``<topic>.dlq`` next to each of them.
+Values are Avro in the Confluent wire format under subject ``<topic>-value``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Final
+
+from schemas.catalog import load_schema, schema_text
+
+__all__ = [
+    "DLQ_SCHEMA_FILE",
+    "DLQ_SUFFIX",
+    "MARKET_TOPICS",
+    "TopicSpec",
+    "account_topic",
+    "command_topic",
+    "dlq_topic",
+    "market_spec_for_topic",
+    "market_topic",
+    "state_topic",
+    "topic_name",
+    "value_subject",
+]
+
+DLQ_SUFFIX: Final = ".dlq"
+DLQ_SCHEMA_FILE: Final = "dead_letter.avsc"
+_PART = re.compile(r"^[a-z][a-z0-9_]*$")
+_AREAS: Final = frozenset({"md", "acct", "cmd", "state"})
+_HOUR_MS: Final = 3_600_000
+_DAY_MS: Final = 24 * _HOUR_MS
+
+
+def topic_name(area: str, name: str, version: int = 1) -> str:
+    """``tt.<area>.<name>.v<version>``; ``area`` is one of md, acct, cmd, state."""
+    if area not in _AREAS:
+        raise ValueError(f"unknown topic area {area!r}")
+    if not _PART.match(name):
+        raise ValueError(f"bad topic name part {name!r}")
+    if version < 1:
+        raise ValueError(f"topic version must be >= 1, got {version}")
+    return f"tt.{area}.{name}.v{version}"
+
+
+def market_topic(name: str, version: int = 1) -> str:
+    """``tt.md.<name>.v<version>``, e.g. ``tt.md.quote.v1``."""
+    return topic_name("md", name, version)
+
+
+def account_topic(name: str, version: int = 1) -> str:
+    """``tt.acct.<name>.v<version>``, e.g. ``tt.acct.order.v1`` (keyed by account number)."""
+    return topic_name("acct", name, version)
+
+
+def command_topic(name: str, version: int = 1) -> str:
+    """``tt.cmd.<name>.v<version>``, e.g. ``tt.cmd.order.v1`` (keyed by account number)."""
+    return topic_name("cmd", name, version)
+
+
+def state_topic(name: str, version: int = 1) -> str:
+    """``tt.state.<name>.v<version>``, e.g. ``tt.state.position.v1``."""
+    return topic_name("state", name, version)
+
+
+def dlq_topic(topic: str) -> str:
+    """The dead-letter topic of ``topic``: ``<topic>.dlq`` (idempotent)."""
+    return topic if topic.endswith(DLQ_SUFFIX) else topic + DLQ_SUFFIX
+
+
+def value_subject(topic: str) -> str:
+    """Registry subject of a topic's values (TopicNameStrategy): ``<topic>-value``."""
+    return f"{topic}-value"
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    """One market-data topic: its name, key, value schema, ClickHouse table and defaults."""
+
+    event_type: str
+    """DXLink event type, e.g. ``Quote``."""
+    stem: str
+    """Short name: the topic's ``<name>`` part and the schema file stem, e.g. ``time_and_sale``."""
+    table: str
+    """ClickHouse table in database ``tastystream``."""
+    partitions: int
+    retention_ms: int
+    version: int = 1
+    key_field: str = "streamer_symbol"
+    """Record field whose UTF-8 bytes are the Kafka key."""
+    producer: str = "ingest.quotes"
+    consumers: tuple[str, ...] = ("sinks.clickhouse",)
+
+    @property
+    def name(self) -> str:
+        return market_topic(self.stem, self.version)
+
+    @property
+    def value_subject(self) -> str:
+        return value_subject(self.name)
+
+    @property
+    def schema_file(self) -> str:
+        return f"{self.stem}.avsc"
+
+    @property
+    def dlq(self) -> str:
+        return dlq_topic(self.name)
+
+    @property
+    def dlq_subject(self) -> str:
+        return value_subject(self.dlq)
+
+    @property
+    def record_name(self) -> str:
+        schema = load_schema(self.schema_file)
+        return f"{schema['namespace']}.{schema['name']}"
+
+    def schema(self) -> dict[str, Any]:
+        """The value schema as a fresh JSON object."""
+        return load_schema(self.schema_file)
+
+    def schema_text(self) -> str:
+        """The value schema as compact JSON, as registered."""
+        return schema_text(self.schema_file)
+
+    def key_of(self, record: Mapping[str, Any]) -> bytes:
+        """The Kafka key of ``record``."""
+        return str(record[self.key_field]).encode()
+
+    def topic_config(self) -> dict[str, str]:
+        """Broker-side topic config to create it with."""
+        return {
+            "retention.ms": str(self.retention_ms),
+            "cleanup.policy": "delete",
+            "compression.type": "producer",
+            "min.insync.replicas": "1",
+        }
+
+
+def _spec(event_type: str, stem: str, table: str, partitions: int, days: int) -> TopicSpec:
+    return TopicSpec(event_type, stem, table, partitions, days * _DAY_MS)
+
+
+#: Every market-data topic, keyed by DXLink event type. Busy feeds get more partitions.
+MARKET_TOPICS: Final[Mapping[str, TopicSpec]] = MappingProxyType(
+    {
+        s.event_type: s
+        for s in (
+            _spec("Quote", "quote", "quotes", 6, 3),
+            _spec("Trade", "trade", "trades", 6, 7),
+            _spec("TradeETH", "trade_eth", "trades_eth", 3, 7),
+            _spec("Summary", "summary", "summaries", 3, 7),
+            _spec("Profile", "profile", "profiles", 3, 7),
+            _spec("Greeks", "greeks", "greeks", 6, 3),
+            _spec("Candle", "candle", "candles", 3, 30),
+            _spec("TheoPrice", "theo_price", "theo_prices", 3, 3),
+            _spec("TimeAndSale", "time_and_sale", "time_and_sales", 6, 7),
+            _spec("Underlying", "underlying", "underlyings", 3, 7),
+        )
+    }
+)
+
+_BY_TOPIC: Final = MappingProxyType({s.name: s for s in MARKET_TOPICS.values()})
+
+
+def market_spec_for_topic(topic: str) -> TopicSpec:
+    """The spec of a market topic by its name (``tt.md.quote.v1``); KeyError if unknown."""
+    return _BY_TOPIC[topic]
