@@ -9,7 +9,9 @@ values on an :class:`ErrorStream` that the caller consumes; nothing is dropped s
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -178,6 +180,68 @@ def is_retriable(exc: BaseException) -> bool:
     return isinstance(exc, TastytradeError) and bool(exc.retriable)
 
 
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def api_error_from(status: int, body: bytes, *, path: str = "") -> ApiError:
+    """Map a non-2xx REST answer to the error class of its status.
+
+    Understands the API's envelope ``{"error": {"code", "message", "errors"?}}``, the
+    ``domain``/``reason`` variant, numeric codes (the 406 version error), the OAuth shapes
+    ``{"error_code", "error_description"}`` and ``{"error": "...", "error_description"}``,
+    and bodies that are not JSON at all (nginx HTML pages).
+    """
+    code, message, details = _parse_error_body(body)
+    if not message:
+        message = _snippet(body) or f"HTTP {status}"
+    cls: type[ApiError]
+    if status in (401, 403):
+        cls = AuthError
+    elif status == 404:
+        cls = NotFound
+    elif status == 422:
+        cls = PreflightFailed
+    elif status == 429:
+        cls = RateLimited
+    else:
+        cls = ApiError
+    return cls(status, code, message, details, path=path)
+
+
+def _parse_error_body(body: bytes) -> tuple[str, str, list[ErrorDetail]]:
+    try:
+        parsed = json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError):
+        return "", "", []
+    if not isinstance(parsed, dict):
+        return "", "", []
+    error = parsed.get("error")
+    if isinstance(error, dict):
+        code = _text(error.get("code") if error.get("code") is not None else error.get("reason"))
+        message = _text(error.get("message") or error.get("description") or error.get("domain"))
+        if error.get("domain") and error.get("reason") and not error.get("message"):
+            message = f"{error['domain']}: {error['reason']}"
+        raw_details = error.get("errors")
+        details = [
+            ErrorDetail.from_wire(item)
+            for item in (raw_details if isinstance(raw_details, list) else [])
+            if isinstance(item, dict)
+        ]
+        return code, message, details
+    if isinstance(error, str):  # OAuth {"error": "invalid_grant", "error_description": ...}
+        return error, _text(parsed.get("error_description")), []
+    if "error_code" in parsed:  # OAuth {"error_code": "invalid_grant", "error_description": ...}
+        return _text(parsed.get("error_code")), _text(parsed.get("error_description")), []
+    return "", _text(parsed.get("message")), []
+
+
+def _snippet(body: bytes, limit: int = 200) -> str:
+    text = body.decode("utf-8", errors="replace")
+    text = re.sub(r"<[^>]+>", " ", text)
+    return " ".join(text.split())[:limit]
+
+
 @dataclass
 class ErrorStream:
     """One bounded channel for every failure and warning of a client.
@@ -202,7 +266,11 @@ class ErrorStream:
             if key in self._seen_warnings:
                 return
             self._seen_warnings.add(key)
-        level = logging.INFO if isinstance(error, (ParseWarning, StreamDisconnected)) else logging.WARNING
+        level = (
+            logging.INFO
+            if isinstance(error, (ParseWarning, StreamDisconnected))
+            else logging.WARNING
+        )
         logger.log(level, "%s: %s", type(error).__name__, error.message)
         if self._queue.full():
             try:
@@ -210,7 +278,9 @@ class ErrorStream:
             except asyncio.QueueEmpty:  # pragma: no cover - raced by a consumer
                 pass
             self.dropped += 1
-            logger.warning("error stream full; dropped oldest entry (total dropped %d)", self.dropped)
+            logger.warning(
+                "error stream full; dropped oldest entry (total dropped %d)", self.dropped
+            )
         self._queue.put_nowait(error)
         self.published += 1
 
@@ -250,5 +320,6 @@ __all__ = [
     "TastytradeError",
     "TransportError",
     "Unrecoverable",
+    "api_error_from",
     "is_retriable",
 ]
