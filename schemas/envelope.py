@@ -257,6 +257,8 @@ def _canonical(value: object) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return "fnan"
+        if value == 0.0:  # -0.0 and 0.0 are the same price
+            return "f0"
         return f"f{value.hex()}"
     if isinstance(value, str):
         return f"s{len(value)}:{value}"
@@ -269,7 +271,7 @@ def event_id(event_type: str, streamer_symbol: str, parts: Iterable[object]) -> 
     """UUIDv5 (as a string) over ``event_type``, ``streamer_symbol`` and identity ``parts``.
 
     Parts are encoded unambiguously (typed, length-prefixed strings, exact float hex, one
-    NaN), so two different part lists never produce the same name.
+    NaN, one zero), so two different part lists never produce the same name.
     """
     name = "|".join(
         (_canonical(event_type), _canonical(streamer_symbol), *(_canonical(p) for p in parts))
