@@ -1,0 +1,113 @@
+"""What the trading side needs from the simulated market, as structural protocols.
+
+The real implementations live in ``sandbox.clock``, ``sandbox.catalog`` and ``sandbox.market``;
+these protocols let the order engine, the ledger and their tests depend on the contract only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+
+class ClockLike(Protocol):
+    speed: float
+
+    def now(self) -> datetime: ...
+
+    def now_ms(self) -> int: ...
+
+    def set(self, when: datetime) -> None: ...
+
+    def advance(self, seconds: float) -> None: ...
+
+
+class InstrumentLike(Protocol):
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def instrument_type(self) -> str: ...
+    @property
+    def underlying_symbol(self) -> str: ...
+    @property
+    def streamer_symbol(self) -> str: ...
+    @property
+    def multiplier(self) -> Decimal: ...
+    @property
+    def tick_size(self) -> Decimal: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+    @property
+    def is_fractional(self) -> bool: ...
+    @property
+    def is_index(self) -> bool: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def market_collection(self) -> str: ...
+
+
+class CatalogLike(Protocol):
+    def instrument(self, symbol: str) -> InstrumentLike | None: ...
+
+    def wire(self, symbol: str) -> dict[str, Any] | None: ...
+
+    def symbols(self, instrument_type: str | None = None) -> list[str]: ...
+
+
+class BookLike(Protocol):
+    @property
+    def symbol(self) -> str: ...
+    @property
+    def bid(self) -> Decimal: ...
+    @property
+    def ask(self) -> Decimal: ...
+    @property
+    def bid_size(self) -> Decimal: ...
+    @property
+    def ask_size(self) -> Decimal: ...
+    @property
+    def last(self) -> Decimal: ...
+    @property
+    def mark(self) -> Decimal: ...
+    @property
+    def ts_ms(self) -> int: ...
+
+
+class MarketLike(Protocol):
+    @property
+    def clock(self) -> ClockLike: ...
+    @property
+    def catalog(self) -> CatalogLike: ...
+
+    def book(self, symbol: str) -> BookLike: ...
+
+    def session_state(self, market_collection: str) -> str: ...
+
+    def is_paused(self, symbol: str) -> bool: ...
+
+    def pause(self, symbol: str, paused: bool = True) -> None: ...
+
+    def add_listener(self, callback: Callable[[str], None]) -> Callable[[], None]: ...
+
+    async def run(self) -> None: ...
+
+
+def mark_of(market: MarketLike, symbol: str) -> Decimal | None:
+    """The market's mark for ``symbol`` or ``None`` when it has no book."""
+    try:
+        return market.book(symbol).mark
+    except KeyError:
+        return None
+
+
+__all__ = [
+    "BookLike",
+    "CatalogLike",
+    "ClockLike",
+    "InstrumentLike",
+    "MarketLike",
+    "mark_of",
+]
