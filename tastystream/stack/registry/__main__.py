@@ -1,0 +1,28 @@
+"""``python -m tastystream.stack.registry --host H --port P --bootstrap B [--topic _schemas]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from tastystream.logs import configure_logging
+from tastystream.stack.registry.server import serve
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m tastystream.stack.registry",
+        description="Confluent-compatible schema registry storing schemas in Kafka",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--bootstrap", default="127.0.0.1:9092", help="Kafka bootstrap servers")
+    parser.add_argument("--topic", default="_schemas")
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    configure_logging(args.log_level)
+    asyncio.run(serve(args.host, args.port, args.bootstrap, args.topic))
+
+
+if __name__ == "__main__":
+    main()

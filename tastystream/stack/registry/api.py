@@ -1,0 +1,217 @@
+"""The Confluent Schema Registry REST API over :class:`SchemaRegistry` (a Starlette app).
+
+Bodies are JSON whatever the declared content type (``application/vnd.schemaregistry.v1+json``,
+``application/json``, ``application/octet-stream``); answers are
+``application/vnd.schemaregistry.v1+json``; errors are ``{"error_code": N, "message": "..."}``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from tastystream.stack.registry.errors import BadRequest, InvalidSchema, RegistryError
+from tastystream.stack.registry.records import SchemaReference
+from tastystream.stack.registry.service import SCHEMA_TYPES, SchemaRegistry, SchemaRequest
+from tastystream.stack.registry.state import StoredSchema, VersionEntry
+
+__all__ = ["CONTENT_TYPE", "create_app"]
+
+log = logging.getLogger(__name__)
+
+CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
+
+
+class JsonResponse(Response):
+    media_type = CONTENT_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _flag(request: Request, name: str) -> bool:
+    return request.query_params.get(name, "false").strip().lower() == "true"
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except ValueError as exc:
+        raise BadRequest(f"Malformed JSON body: {exc}") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object")
+    return body
+
+
+async def _schema_request(request: Request) -> SchemaRequest:
+    body = await _body(request)
+    schema = body.get("schema")
+    if not isinstance(schema, str) or not schema.strip():
+        raise InvalidSchema("Empty schema")
+    kind = body.get("schemaType") or "AVRO"
+    if not isinstance(kind, str):
+        raise InvalidSchema(f"Invalid schemaType {kind!r}")
+    refs: list[SchemaReference] = []
+    for ref in body.get("references") or ():
+        try:
+            refs.append(SchemaReference(str(ref["name"]), str(ref["subject"]), int(ref["version"])))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidSchema(f"Invalid schema reference {ref!r}") from exc
+    return SchemaRequest(schema, kind, tuple(refs))
+
+
+def _schema_type(stored: StoredSchema, out: dict[str, Any]) -> dict[str, Any]:
+    if stored.schema_type != "AVRO":
+        out["schemaType"] = stored.schema_type
+    if stored.references:
+        out["references"] = [
+            {"name": r.name, "subject": r.subject, "version": r.version} for r in stored.references
+        ]
+    return out
+
+
+def _version_body(registry: SchemaRegistry, entry: VersionEntry) -> dict[str, Any]:
+    stored = registry.schema(entry.id)
+    out: dict[str, Any] = {"subject": entry.subject, "version": entry.version, "id": entry.id}
+    _schema_type(stored, out)
+    out["schema"] = stored.text
+    return out
+
+
+def create_app(registry: SchemaRegistry) -> Starlette:
+    """The ASGI app; the caller owns the registry's store lifecycle."""
+
+    async def root(request: Request) -> Response:
+        return JsonResponse({})
+
+    async def schema_types(request: Request) -> Response:
+        return JsonResponse(list(SCHEMA_TYPES))
+
+    async def schema_by_id(request: Request) -> Response:
+        stored = registry.schema(request.path_params["id"])
+        return JsonResponse(_schema_type(stored, {"schema": stored.text}))
+
+    async def raw_schema_by_id(request: Request) -> Response:
+        return Response(registry.schema(request.path_params["id"]).text, media_type=CONTENT_TYPE)
+
+    async def id_versions(request: Request) -> Response:
+        entries = registry.schema_versions(
+            request.path_params["id"], deleted=_flag(request, "deleted")
+        )
+        return JsonResponse([{"subject": e.subject, "version": e.version} for e in entries])
+
+    async def id_subjects(request: Request) -> Response:
+        deleted = _flag(request, "deleted")
+        return JsonResponse(registry.schema_subjects(request.path_params["id"], deleted=deleted))
+
+    async def subjects(request: Request) -> Response:
+        prefix = request.query_params.get("subjectPrefix", "")
+        return JsonResponse(registry.subjects(deleted=_flag(request, "deleted"), prefix=prefix))
+
+    async def subject(request: Request) -> Response:
+        name = request.path_params["subject"]
+        if request.method == "DELETE":
+            return JsonResponse(
+                await registry.delete_subject(name, permanent=_flag(request, "permanent"))
+            )
+        schema = await _schema_request(request)
+        entry = registry.lookup(name, schema, deleted=_flag(request, "deleted"))
+        return JsonResponse(_version_body(registry, entry))
+
+    async def versions(request: Request) -> Response:
+        name = request.path_params["subject"]
+        if request.method == "POST":
+            schema_id = await registry.register(name, await _schema_request(request))
+            return JsonResponse({"id": schema_id})
+        entries = registry.versions(name, deleted=_flag(request, "deleted"))
+        return JsonResponse([e.version for e in entries])
+
+    async def version(request: Request) -> Response:
+        name, raw = request.path_params["subject"], request.path_params["version"]
+        if request.method == "DELETE":
+            permanent = _flag(request, "permanent")
+            return JsonResponse(await registry.delete_version(name, raw, permanent=permanent))
+        entry = registry.version(name, raw, deleted=_flag(request, "deleted"))
+        return JsonResponse(_version_body(registry, entry))
+
+    async def version_schema(request: Request) -> Response:
+        name, raw = request.path_params["subject"], request.path_params["version"]
+        entry = registry.version(name, raw, deleted=_flag(request, "deleted"))
+        return Response(registry.schema(entry.id).text, media_type=CONTENT_TYPE)
+
+    async def compatibility(request: Request) -> Response:
+        name = request.path_params["subject"]
+        raw = request.path_params.get("version")
+        problems = registry.test_compatibility(name, await _schema_request(request), raw)
+        out: dict[str, Any] = {"is_compatible": not problems}
+        if _flag(request, "verbose"):
+            out["messages"] = problems
+        return JsonResponse(out)
+
+    async def config(request: Request) -> Response:
+        name = request.path_params.get("subject")
+        if request.method == "PUT":
+            body = await _body(request)
+            level = await registry.set_config(name, body.get("compatibility"))
+            return JsonResponse({"compatibility": level})
+        if request.method == "DELETE":
+            return JsonResponse({"compatibilityLevel": await registry.delete_config(name)})
+        level = registry.config(name, default_to_global=_flag(request, "defaultToGlobal"))
+        return JsonResponse({"compatibilityLevel": level})
+
+    async def mode(request: Request) -> Response:
+        return JsonResponse({"mode": "READWRITE"})
+
+    async def registry_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RegistryError)
+        if exc.status >= 500:
+            log.error("%s %s failed: %s", request.method, request.url.path, exc.message)
+        return JsonResponse(exc.body(), status_code=exc.status)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        body = {"error_code": exc.status_code, "message": f"HTTP {exc.status_code} {exc.detail}"}
+        return JsonResponse(body, status_code=exc.status_code)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("%s %s failed", request.method, request.url.path)
+        body = {"error_code": 50001, "message": f"Internal error: {type(exc).__name__}"}
+        return JsonResponse(body, status_code=500)
+
+    subject_path = "/subjects/{subject}"
+    version_path = subject_path + "/versions/{version}"
+    routes = [
+        Route("/", root, methods=["GET"]),
+        Route("/schemas/types", schema_types, methods=["GET"]),
+        Route("/schemas/ids/{id:int}", schema_by_id, methods=["GET"]),
+        Route("/schemas/ids/{id:int}/schema", raw_schema_by_id, methods=["GET"]),
+        Route("/schemas/ids/{id:int}/versions", id_versions, methods=["GET"]),
+        Route("/schemas/ids/{id:int}/subjects", id_subjects, methods=["GET"]),
+        Route("/subjects", subjects, methods=["GET"]),
+        Route(subject_path, subject, methods=["POST", "DELETE"]),
+        Route(subject_path + "/versions", versions, methods=["GET", "POST"]),
+        Route(version_path, version, methods=["GET", "DELETE"]),
+        Route(version_path + "/schema", version_schema, methods=["GET"]),
+        Route("/compatibility" + subject_path + "/versions", compatibility, methods=["POST"]),
+        Route("/compatibility" + version_path, compatibility, methods=["POST"]),
+        Route("/config", config, methods=["GET", "PUT", "DELETE"]),
+        Route("/config/{subject}", config, methods=["GET", "PUT", "DELETE"]),
+        Route("/mode", mode, methods=["GET"]),
+        Route("/mode/{subject}", mode, methods=["GET"]),
+    ]
+    return Starlette(
+        routes=routes,
+        exception_handlers={
+            RegistryError: registry_error,
+            HTTPException: http_error,
+            Exception: server_error,
+        },
+    )
