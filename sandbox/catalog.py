@@ -7,6 +7,7 @@ chains are generated per underlying on first use; everything is deterministic.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -61,8 +62,12 @@ _ROOT_TO_UNDERLYING = {root: spec.symbol for spec in EQUITIES for root in spec.o
 class Catalog:
     """Deterministic listing of the simulated venue, relative to ``clock``'s trading date."""
 
-    def __init__(self, clock: SimClock) -> None:
+    def __init__(
+        self, clock: SimClock, reference: Callable[[str, date], float] | None = None
+    ) -> None:
+        """``reference(underlying or product code, day)`` centres the day's strikes."""
         self._clock = clock
+        self._reference = reference
         self._day: _Day | None = None
 
     # ------------------------------------------------------------------ contract
@@ -160,7 +165,7 @@ class Catalog:
         if spec is None:
             return []
         if underlying not in day.chains:
-            day.chains[underlying] = chain(spec, day.today)
+            day.chains[underlying] = chain(spec, day.today, self._center(underlying, day.today))
         return day.chains[underlying]
 
     def futures(self, code: str) -> list[Contract]:
@@ -177,8 +182,11 @@ class Catalog:
     def _current(self) -> _Day:
         today = self._clock.now().astimezone(CHICAGO).date()
         if self._day is None or self._day.today != today:
-            self._day = _build_day(today)
+            self._day = _build_day(today, self._center)
         return self._day
+
+    def _center(self, name: str, day: date) -> float | None:
+        return None if self._reference is None else self._reference(name, day)
 
     def _find_option(self, day: _Day, key: OptionKey) -> Expiration | None:
         underlying = _ROOT_TO_UNDERLYING.get(key.root)
@@ -190,7 +198,7 @@ class Catalog:
         return None
 
 
-def _build_day(today: date) -> _Day:
+def _build_day(today: date, center: Callable[[str, date], float | None]) -> _Day:
     futures: dict[str, list[Contract]] = {}
     by_symbol: dict[str, Contract] = {}
     fops: dict[str, list[FopExpiration]] = {}
@@ -202,7 +210,7 @@ def _build_day(today: date) -> _Day:
         for contract in listed:
             by_symbol[contract.symbol] = contract
             streamer[contract.streamer_symbol] = contract.symbol
-        exps = fop_expirations(spec, listed, today)
+        exps = fop_expirations(spec, listed, today, center(spec.code, today))
         fops[spec.code] = exps
         for exp in exps:
             for strike in exp.strikes:

@@ -52,10 +52,12 @@ def _underlying_for(listed: list[Contract], day: date) -> Contract | None:
     return None
 
 
-def fop_expirations(spec: FutureSpec, listed: list[Contract], today: date) -> list[FopExpiration]:
+def fop_expirations(
+    spec: FutureSpec, listed: list[Contract], today: date, price: float | None = None
+) -> list[FopExpiration]:
     """Every listed future-option expiration of ``spec`` on ``today``, ordered by date."""
     out: list[FopExpiration] = []
-    strikes = _strikes(spec, spec.price)
+    strikes = _strikes(spec, spec.price if price is None else price)
     pm_hour, pm_minute = (13, 30) if spec.code == "CL" else (15, 0)
     for product in spec.option_products:
         candidates: list[tuple[date, Contract | None, int, int, datetime]] = []

@@ -97,21 +97,22 @@ def expiration_dates(spec: EquitySpec, today: date) -> dict[date, str]:
     return {d: t for d, t in sorted(out.items()) if d >= today}
 
 
-def strikes_for(spec: EquitySpec, days: int) -> tuple[Decimal, ...]:
+def strikes_for(spec: EquitySpec, days: int, price: float | None = None) -> tuple[Decimal, ...]:
     width = 0.10 if days <= 14 else 0.2 if days <= 60 else 0.35
+    price = spec.price if price is None else price
     step = spec.strike_step
-    span = spec.price * width
+    span = price * width
     for inc in _INCREMENTS:
         if inc >= step and span / inc <= 40:
             step = inc
             break
-    center = round(spec.price / step) * step
+    center = round(price / step) * step
     count = max(4, int(span / step))
     values = (center + step * i for i in range(-count, count + 1))
     return tuple(Decimal(str(round(v, 2))).normalize() for v in values if v > 0)
 
 
-def chain(spec: EquitySpec, today: date) -> list[Expiration]:
+def chain(spec: EquitySpec, today: date, price: float | None = None) -> list[Expiration]:
     """Every listed expiration of ``spec`` (all roots), ordered by date then root."""
     if not spec.option_roots:
         return []
@@ -121,7 +122,7 @@ def chain(spec: EquitySpec, today: date) -> list[Expiration]:
     european = spec.is_index
     stop_minute = 15 if spec.symbol in _BROAD else 0
     for day, exp_type in expiration_dates(spec, today).items():
-        strikes = strikes_for(spec, (day - today).days)
+        strikes = strikes_for(spec, (day - today).days, price)
         roots: list[tuple[str, str]] = []
         if am_root is not None and exp_type == "Regular":
             roots.append((am_root, "AM"))

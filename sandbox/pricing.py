@@ -1,0 +1,198 @@
+"""Deterministic random paths and option pricing (Black–Scholes, Black-76, greeks).
+
+Prices must be a pure function of ``(seed, symbol, time)`` so that candle history for any
+period can be computed on demand and is continuous with the live stream. A :class:`Path` is a
+sum of octaves: at level ``L`` independent Gaussian knots every ``2**L`` seconds, linearly
+interpolated, with amplitude ``sigma * sqrt(2**L)``. Increments over any horizon then have
+roughly Brownian variance, the value at any instant costs O(levels), and neighbouring
+evaluations reuse the cached knots of the slow levels.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+
+_MASK = (1 << 64) - 1
+_INV64 = 1.0 / float(1 << 64)
+SECONDS_PER_YEAR = 365.25 * 24 * 3600
+LEVELS = 26  # 1 s … ~2 years
+
+
+def mix64(x: int) -> int:
+    """splitmix64 finaliser: a fast, well-distributed 64-bit mixing function."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x ^ (x >> 31)
+
+
+def key_of(seed: int, name: str) -> int:
+    digest = hashlib.blake2b(f"{seed}\x00{name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def uniform(key: int, a: int, b: int = 0) -> float:
+    """Uniform in [0, 1) from ``key`` and two integer coordinates."""
+    return mix64(key ^ mix64((a * 0x9E3779B1 + b * 0x85EBCA77) & _MASK)) * _INV64
+
+
+def gauss(key: int, a: int, b: int = 0) -> float:
+    """Standard normal from ``key`` and two integer coordinates (Box–Muller)."""
+    h = mix64(key ^ mix64((a * 0x9E3779B1 + b * 0x85EBCA77) & _MASK))
+    u1 = ((h >> 32) + 1) / 4294967297.0
+    u2 = (h & 0xFFFFFFFF) / 4294967296.0
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+class Path:
+    """A continuous, random-access, deterministic log-price path with annual vol ``vol``."""
+
+    __slots__ = ("_cache", "_key", "_sigma")
+
+    def __init__(self, key: int, vol: float) -> None:
+        self._key = key
+        self._sigma = vol / math.sqrt(SECONDS_PER_YEAR)
+        self._cache: list[tuple[int, float, float]] = [(-(1 << 62), 0.0, 0.0)] * LEVELS
+
+    def value(self, t: float) -> float:
+        """Log-return relative to the reference level at time ``t`` (epoch seconds)."""
+        total = 0.0
+        cache = self._cache
+        key = self._key
+        for level in range(LEVELS):
+            spacing = float(1 << level)
+            pos = t / spacing
+            k = math.floor(pos)
+            cached = cache[level]
+            if cached[0] == k:
+                g0, g1 = cached[1], cached[2]
+            else:
+                g0 = cached[2] if cached[0] == k - 1 else gauss(key, level, k)
+                g1 = gauss(key, level, k + 1)
+                cache[level] = (k, g0, g1)
+            frac = pos - k
+            total += (g0 + (g1 - g0) * frac) * math.sqrt(spacing)
+        return total * self._sigma * 0.5
+
+
+# ----------------------------------------------------------------------------- options
+
+
+def _ncdf(x: float) -> float:
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def _npdf(x: float) -> float:
+    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+
+
+class Greeks:
+    __slots__ = ("delta", "gamma", "price", "rho", "theta", "vega", "volatility")
+
+    def __init__(
+        self,
+        price: float,
+        volatility: float,
+        delta: float,
+        gamma: float,
+        theta: float,
+        vega: float,
+        rho: float,
+    ) -> None:
+        self.price = price
+        self.volatility = volatility
+        self.delta = delta
+        self.gamma = gamma
+        self.theta = theta
+        self.vega = vega
+        self.rho = rho
+
+
+def black_scholes(
+    spot: float, strike: float, years: float, rate: float, div: float, vol: float, call: bool
+) -> Greeks:
+    """Black–Scholes–Merton price and greeks (theta per day, vega and rho per 1 %)."""
+    if years <= 1e-9 or vol <= 0.0:
+        intrinsic = max(0.0, spot - strike) if call else max(0.0, strike - spot)
+        itm = 1.0 if intrinsic > 0 else 0.0
+        return Greeks(intrinsic, vol, itm if call else -itm, 0.0, 0.0, 0.0, 0.0)
+    sq = math.sqrt(years)
+    d1 = (math.log(spot / strike) + (rate - div + 0.5 * vol * vol) * years) / (vol * sq)
+    d2 = d1 - vol * sq
+    disc_r = math.exp(-rate * years)
+    disc_q = math.exp(-div * years)
+    pdf = _npdf(d1)
+    if call:
+        price = spot * disc_q * _ncdf(d1) - strike * disc_r * _ncdf(d2)
+        delta = disc_q * _ncdf(d1)
+        theta = (
+            -spot * disc_q * pdf * vol / (2 * sq)
+            - rate * strike * disc_r * _ncdf(d2)
+            + div * spot * disc_q * _ncdf(d1)
+        )
+        rho = strike * years * disc_r * _ncdf(d2)
+    else:
+        price = strike * disc_r * _ncdf(-d2) - spot * disc_q * _ncdf(-d1)
+        delta = -disc_q * _ncdf(-d1)
+        theta = (
+            -spot * disc_q * pdf * vol / (2 * sq)
+            + rate * strike * disc_r * _ncdf(-d2)
+            - div * spot * disc_q * _ncdf(-d1)
+        )
+        rho = -strike * years * disc_r * _ncdf(-d2)
+    gamma = disc_q * pdf / (spot * vol * sq)
+    vega = spot * disc_q * pdf * sq
+    return Greeks(max(price, 0.0), vol, delta, gamma, theta / 365.0, vega / 100.0, rho / 100.0)
+
+
+def black76(
+    forward: float, strike: float, years: float, rate: float, vol: float, call: bool
+) -> Greeks:
+    """Black-76 for options on futures: Black–Scholes with the forward as spot and q = r."""
+    return black_scholes(forward, strike, years, rate, rate, vol, call)
+
+
+def implied_vol(
+    price: float, spot: float, strike: float, years: float, rate: float, div: float, call: bool
+) -> float:
+    """Implied volatility by bisection (returns NaN when no vol reproduces ``price``)."""
+    low, high = 1e-4, 5.0
+    if years <= 0:
+        return math.nan
+    f_low = black_scholes(spot, strike, years, rate, div, low, call).price - price
+    f_high = black_scholes(spot, strike, years, rate, div, high, call).price - price
+    if f_low > 0 or f_high < 0:
+        return math.nan
+    for _ in range(80):
+        mid = 0.5 * (low + high)
+        if black_scholes(spot, strike, years, rate, div, mid, call).price > price:
+            high = mid
+        else:
+            low = mid
+    return 0.5 * (low + high)
+
+
+def smile(base_vol: float, spot: float, strike: float, years: float) -> float:
+    """A simple skewed smile: puts richer than calls, wings richer, short tenors steeper."""
+    t = max(years, 1.0 / 365.0)
+    m = math.log(strike / spot) / math.sqrt(t)
+    m = max(-3.0, min(3.0, m))
+    term = 1.0 + 0.08 * math.exp(-t * 12.0)
+    return max(0.03, base_vol * term * (1.0 - 0.12 * m + 0.05 * m * m))
+
+
+__all__ = [
+    "LEVELS",
+    "SECONDS_PER_YEAR",
+    "Greeks",
+    "Path",
+    "black76",
+    "black_scholes",
+    "gauss",
+    "implied_vol",
+    "key_of",
+    "mix64",
+    "smile",
+    "uniform",
+]
