@@ -1,0 +1,66 @@
+"""``python -m tastystream.stack.clickhouse --host H --port P --path DIR``: the local ClickHouse."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+from tastystream.logs import configure_logging
+from tastystream.stack.clickhouse.engine import EngineLimits
+from tastystream.stack.clickhouse.http_app import HttpLimits
+from tastystream.stack.clickhouse.query_request import Credentials
+from tastystream.stack.clickhouse.server import ClickHouseServer, ServerConfig
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m tastystream.stack.clickhouse",
+        description="Embedded ClickHouse (chdb) served over the ClickHouse HTTP interface.",
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8123)
+    p.add_argument("--path", type=Path, required=True, help="data directory")
+    p.add_argument("--user", default="default")
+    p.add_argument(
+        "--password-env",
+        default="CLICKHOUSE_PASSWORD",
+        help="environment variable holding the user's password (empty when unset)",
+    )
+    p.add_argument("--max-concurrent-queries", type=int, default=16)
+    p.add_argument("--query-timeout", type=float, default=300.0, help="seconds, 0 = none")
+    p.add_argument("--max-body-size", type=int, default=256 << 20, help="bytes of query text")
+    p.add_argument("--max-insert-size", type=int, default=0, help="bytes, 0 = unlimited")
+    p.add_argument("--log-level", default="INFO")
+    return p.parse_args(argv)
+
+
+async def _serve(config: ServerConfig) -> None:
+    loop = asyncio.get_running_loop()
+    async with ClickHouseServer(config) as server:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, server.request_stop)
+        await server.wait_closed()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parse(argv)
+    password = os.environ.get(args.password_env, "")
+    configure_logging(args.log_level, secrets=[password] if password else ())
+    config = ServerConfig(
+        path=args.path.resolve(),
+        host=args.host,
+        port=args.port,
+        credentials=Credentials(args.user, password),
+        engine=EngineLimits(
+            max_concurrent_queries=args.max_concurrent_queries, query_timeout=args.query_timeout
+        ),
+        http=HttpLimits(max_body_size=args.max_body_size, max_insert_size=args.max_insert_size),
+    )
+    asyncio.run(_serve(config))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,217 @@
+"""The embedded ClickHouse engine (chdb) behind the HTTP server.
+
+One process hosts one engine bound to the data directory. An anchor connection keeps it open for
+the server's lifetime; closing it at shutdown flushes and shuts the engine down cleanly. Each
+request runs on its own chdb connection (cheap: ~0.1 ms), or on its session's connection, so
+settings never leak between requests. chdb connections run queries in parallel and release the
+GIL, so blocking engine calls go to a bounded thread pool while the event loop keeps serving HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+import socket
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from chdb import _chdb
+
+from tastystream.stack.clickhouse.errors import (
+    BAD_ARGUMENTS,
+    QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING,
+    READONLY,
+    SYNTAX_ERROR,
+    TOO_MANY_SIMULTANEOUS_QUERIES,
+    ClickHouseError,
+)
+from tastystream.stack.clickhouse.query_request import QueryRequest
+from tastystream.stack.clickhouse.sessions import Session, SessionRegistry
+
+__all__ = ["Engine", "EngineLimits", "Lease"]
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+_SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class EngineLimits:
+    max_concurrent_queries: int = 16
+    queue_timeout: float = 30.0
+    query_timeout: float = 300.0
+    max_sessions: int = 256
+
+
+@dataclass(slots=True)
+class Lease:
+    """A prepared engine connection lent to one request."""
+
+    conn: Any
+    query_id: str
+    session: Session | None = None
+
+
+def open_connection(path: Path) -> Any:
+    """A new chdb connection to the process's engine (the stub of ``_chdb`` omits ``connect``)."""
+    return _chdb.connect(str(path))  # type: ignore[attr-defined]
+
+
+def quote_string(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def quote_identifier(name: str) -> str:
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+def set_statement(settings: dict[str, str]) -> str:
+    """``SET a = 'x', b = 'y'``; names are validated, values passed as string literals."""
+    for name in settings:
+        if not _SETTING_NAME.match(name):
+            raise ClickHouseError(BAD_ARGUMENTS, f"Invalid setting name: {name!r}")
+    return "SET " + ", ".join(f"{k} = {quote_string(v)}" for k, v in settings.items())
+
+
+class Engine:
+    """Async facade over chdb: lifecycle, connections, sessions, limits."""
+
+    def __init__(self, path: Path, limits: EngineLimits | None = None) -> None:
+        self.path = path
+        self.limits = limits or EngineLimits()
+        self.version = ""
+        self.timezone = "UTC"
+        self.display_name = socket.gethostname()
+        self.state = "stopped"
+        self._executor: ThreadPoolExecutor | None = None
+        self._anchor: Any = None
+        self._slots = asyncio.Semaphore(self.limits.max_concurrent_queries)
+        self._running: set[str] = set()
+        self._sessions = SessionRegistry(self.limits.max_sessions)
+        self._reaper: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Engine:
+        self.state = "starting"
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._executor = ThreadPoolExecutor(
+            max_workers=self.limits.max_concurrent_queries + 4, thread_name_prefix="chdb"
+        )
+        self._anchor = await self.call(open_connection, self.path)
+        info = await self.call(self._anchor.query, "SELECT version(), timezone()", "TabSeparated")
+        self.version, self.timezone = bytes(info.bytes()).decode().strip().split("\t")
+        self._reaper = asyncio.create_task(self._reap_sessions(), name="clickhouse-sessions")
+        self.state = "running"
+        log.info("engine running: ClickHouse %s at %s", self.version, self.path)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.state = "stopping"
+        if self._reaper is not None:
+            self._reaper.cancel()
+            await asyncio.gather(self._reaper, return_exceptions=True)
+        for session in self._sessions.drain():
+            await self.call(session.conn.close)
+        if self._anchor is not None:
+            await self.call(self._anchor.close)
+            self._anchor = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+        self.state = "stopped"
+        log.info("engine stopped: %s", self.path)
+
+    async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a blocking engine call on the engine's thread pool."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
+
+    @asynccontextmanager
+    async def lease(self, request: QueryRequest) -> AsyncIterator[Lease]:
+        """A connection prepared for ``request`` (database, settings, limits), exclusively."""
+        if request.query_id in self._running:
+            raise ClickHouseError(
+                QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING,
+                f"Query with id = {request.query_id} is already running",
+            )
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self.limits.queue_timeout)
+        except TimeoutError as exc:
+            raise ClickHouseError(
+                TOO_MANY_SIMULTANEOUS_QUERIES,
+                f"Too many simultaneous queries. Maximum: {self.limits.max_concurrent_queries}",
+            ) from exc
+        self._running.add(request.query_id)
+        session: Session | None = None
+        conn: Any = None
+        try:
+            if request.session_id:
+                session = self._sessions.acquire(
+                    request.session_id, request.session_timeout, must_exist=request.session_check
+                )
+                if session is None:
+                    conn = await self.call(open_connection, self.path)
+                    session = self._sessions.add(request.session_id, conn, request.session_timeout)
+                conn = session.conn
+            else:
+                conn = await self.call(open_connection, self.path)
+            await self.call(self._prepare, conn, request, session)
+            yield Lease(conn, request.query_id, session)
+        finally:
+            self._running.discard(request.query_id)
+            self._slots.release()
+            if session is not None:
+                closed = self._sessions.release(session, close=request.close_session)
+                if closed is not None:
+                    await self.call(closed.conn.close)
+            elif conn is not None:
+                await self.call(conn.close)
+
+    def _prepare(self, conn: Any, request: QueryRequest, session: Session | None) -> None:
+        settings = dict(request.settings)
+        if "max_execution_time" not in settings and self.limits.query_timeout > 0:
+            settings["max_execution_time"] = f"{self.limits.query_timeout:g}"
+        if session is not None:
+            if request.database and request.database != session.database:
+                conn.query(f"USE {quote_identifier(request.database)}", "TabSeparated")
+                session.database = request.database
+            settings = {k: v for k, v in settings.items() if session.applied.get(k) != v}
+            if settings:
+                conn.query(set_statement(settings), "TabSeparated")
+                session.applied.update(settings)
+            return
+        if request.database:
+            conn.query(f"USE {quote_identifier(request.database)}", "TabSeparated")
+        if request.readonly:
+            settings["readonly"] = "2"
+        conn.query(set_statement(settings), "TabSeparated")
+
+    def check_statement(self, lease: Lease, sql: str, request: QueryRequest) -> bool:
+        """Reject multi-statements, and writes over GET in a session (which cannot SET readonly).
+
+        Returns whether the statement only reads (its result may then be streamed).
+        """
+        info = lease.conn.classify_query(sql)
+        if int(info.get("statement_count", 1)) > 1:
+            raise ClickHouseError(
+                SYNTAX_ERROR, "Syntax error (Multi-statements are not allowed): failed"
+            )
+        query_class = str(info.get("query_class", ""))
+        if lease.session is not None:
+            if query_class.endswith("CONTROL"):
+                lease.session.applied.clear()
+            if request.readonly and not query_class.endswith(("READ_ONLY", "CONTROL")):
+                raise ClickHouseError(READONLY, "Cannot execute query in readonly mode")
+        return query_class.endswith("READ_ONLY")
+
+    async def _reap_sessions(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            for session in self._sessions.expired():
+                await self.call(session.conn.close)

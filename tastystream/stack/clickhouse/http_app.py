@@ -1,0 +1,185 @@
+"""The ClickHouse HTTP interface as an ASGI application.
+
+Routes as on a real server: ``/ping`` and a bare ``GET /`` answer ``Ok.``; queries go to ``/``
+(GET is read-only; POST appends the body to the ``query`` parameter, which is how INSERT data
+arrives); anything else is 404 with ClickHouse's hint text. Every response carries the headers
+clients read (display name, query id, format, timezone, summary; exception code on errors).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import parse_qsl
+
+from tastystream.stack.clickhouse.engine import Engine
+from tastystream.stack.clickhouse.errors import (
+    READONLY,
+    SYNTAX_ERROR,
+    UNKNOWN_EXCEPTION,
+    ClickHouseError,
+)
+from tastystream.stack.clickhouse.query_flow import Responder, run_insert, run_query
+from tastystream.stack.clickhouse.query_request import Credentials, QueryRequest, parse_request
+from tastystream.stack.clickhouse.request_body import BodyReader, ClientDisconnected
+from tastystream.stack.clickhouse.statement import Statement, analyze
+
+__all__ = ["ClickHouseApp", "HttpLimits"]
+
+log = logging.getLogger(__name__)
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+HEAD_BYTES: Final = 1 << 20
+_STREAMED: Final = frozenset({"SELECT", "WITH"})  # the SQL of an INSERT must start within this many bytes
+_NOT_FOUND: Final = (
+    "There is no handle {path}\n\nUse / or /ping for health checks.\n"
+    "Or /replicas_status for more sophisticated health checks.\n\n"
+    "Send queries from your program with POST method or GET /?query=...\n\n"
+    "Use clickhouse-client:\n\nFor interactive data analysis:\n    clickhouse-client\n\n"
+    "For batch query processing:\n    clickhouse-client --query='SELECT 1' > result\n"
+    "    clickhouse-client < query > result\n"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpLimits:
+    max_body_size: int = 256 << 20  # a query (not streamed INSERT data), decoded
+    max_insert_size: int = 0  # streamed INSERT data, decoded; 0 = unlimited
+
+
+class ClickHouseApp:
+    """ASGI app serving the ClickHouse HTTP interface from an :class:`Engine`."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        credentials: Credentials | None = None,
+        limits: HttpLimits | None = None,
+    ) -> None:
+        self.engine = engine
+        self.credentials = credentials or Credentials()
+        self.limits = limits or HttpLimits()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path: str = scope.get("path", "/")
+        method: str = scope.get("method", "GET").upper()
+        query_string: bytes = scope.get("query_string", b"")
+        if path in ("/ping", "/replicas_status") or (
+            path == "/" and method in ("GET", "HEAD") and not query_string
+        ):
+            await self._plain(send, 200, "Ok.\n")
+        elif path != "/":
+            await self._plain(send, 404, _NOT_FOUND.format(path=path))
+        else:
+            await self._query(scope, receive, send, method, query_string)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def _base_headers(self, query_id: str | None) -> list[tuple[bytes, bytes]]:
+        headers = [
+            (b"x-clickhouse-server-display-name", self.engine.display_name.encode()),
+            (b"x-clickhouse-timezone", self.engine.timezone.encode()),
+        ]
+        if query_id:
+            headers.append((b"x-clickhouse-query-id", query_id.encode()))
+        return headers
+
+    async def _plain(self, send: Send, status: int, text: str) -> None:
+        headers = [*self._base_headers(None), (b"content-type", b"text/html; charset=UTF-8")]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": text.encode()})
+
+    async def _query(
+        self, scope: Scope, receive: Receive, send: Send, method: str, query_string: bytes
+    ) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        request: QueryRequest | None = None
+        responder = Responder(
+            send, lambda: self._base_headers(request.query_id if request else None)
+        )
+        try:
+            params = parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True)
+            request = parse_request(method, params, headers, self.credentials)
+            body = BodyReader(receive, headers.get("content-encoding"))
+            body.limit = self.limits.max_body_size
+            await self._execute(request, body, responder)
+        except ClientDisconnected:
+            log.info("client disconnected before the request body was complete")
+        except Exception as exc:
+            error = ClickHouseError.from_engine(exc)
+            if error.code == UNKNOWN_EXCEPTION:
+                log.exception("unexpected failure of query %s", request and request.query_id)
+            else:
+                log.debug("query %s failed: %s", request and request.query_id, error)
+            if responder.started:
+                return  # the streaming path has already reported the error in the body
+            await responder.start(
+                error.http_status,
+                {
+                    "Content-Type": "text/plain; charset=UTF-8",
+                    "X-ClickHouse-Exception-Code": str(error.code),
+                },
+            )
+            await responder.body(error.render(self.engine.version).encode(), False)
+
+    async def _execute(self, request: QueryRequest, body: BodyReader, out: Responder) -> None:
+        first = await body.read_at_least(HEAD_BYTES)
+        # as ClickHouse does: the body is appended to the query parameter after a newline
+        prefix = request.query.encode() + (b"\n" if request.query and first else b"")
+        head = prefix + first
+        statement = analyze(head)
+        while statement is None and not body.done and len(head) < 4 * HEAD_BYTES:
+            head += await body.read_at_least(HEAD_BYTES)
+            statement = analyze(head)
+        if statement is not None and statement.has_inline_data:
+            await self._insert(request, statement, head, body, out)
+            return
+        text = (head + await body.read_all()).decode("utf-8", "replace")
+        if not text.strip():
+            raise ClickHouseError(SYNTAX_ERROR, "Empty query")
+        fmt = (statement.output_format if statement else None) or request.default_format
+        async with self.engine.lease(request) as lease:
+            reads = await self.engine.call(self.engine.check_statement, lease, text, request)
+            streamable = reads and statement is not None and statement.kind in _STREAMED
+            await run_query(self.engine, lease, text, fmt, request, out, streamable=streamable)
+
+    async def _insert(
+        self,
+        request: QueryRequest,
+        statement: Statement,
+        head: bytes,
+        body: BodyReader,
+        out: Responder,
+    ) -> None:
+        assert statement.insert_format is not None
+        if request.readonly:
+            raise ClickHouseError(READONLY, "Cannot execute query in readonly mode")
+        body.limit = self.limits.max_insert_size
+        sql = head[: statement.sql_end].decode("utf-8", "replace")
+        async with self.engine.lease(request) as lease:
+            await run_insert(
+                self.engine,
+                lease,
+                sql,
+                statement.insert_format,
+                head[statement.data_start :],
+                body,
+                out,
+            )

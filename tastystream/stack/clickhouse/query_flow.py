@@ -1,0 +1,274 @@
+"""Executing one query on a leased engine connection and sending its result.
+
+Three shapes, as on a real server:
+
+* INSERT with inline data: the data is streamed from the (decoded) request body into the engine
+  in ~1 MiB pieces, so a million-row Native insert never sits in memory whole.
+* results of streamable formats: the first chunk is fetched before the status line (early errors
+  still get a proper status), then chunks are streamed; a later error is written into the body
+  inside the ``X-ClickHouse-Exception-Tag`` markers clients look for. With
+  ``wait_end_of_query=1`` the result is spooled (memory, then disk) and sent after success.
+* other formats (JSON, Pretty, Arrow, Parquet …) are produced in one piece.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import IO, Any, Final
+
+from tastystream.stack.clickhouse.content_encoding import Encoder, encoder_for
+from tastystream.stack.clickhouse.engine import Engine, Lease
+from tastystream.stack.clickhouse.errors import ClickHouseError
+from tastystream.stack.clickhouse.output_format import HeaderStrip, content_type, stream_strip
+from tastystream.stack.clickhouse.query_request import QueryRequest
+from tastystream.stack.clickhouse.request_body import BodyReader
+
+__all__ = ["Responder", "Summary", "run_insert", "run_query"]
+
+INSERT_PIECE: Final = 1 << 20
+SPOOL_IN_MEMORY: Final = 32 << 20
+
+
+class Responder:
+    """Sends one HTTP response over ASGI ``send``; headers are added by the app."""
+
+    def __init__(
+        self,
+        send: Callable[[dict[str, Any]], Awaitable[None]],
+        base_headers: Callable[[], list[tuple[bytes, bytes]]],
+    ) -> None:
+        self._send = send
+        self._base_headers = base_headers
+        self.started = False
+
+    async def start(self, status: int, headers: dict[str, str]) -> None:
+        raw = self._base_headers() + [(k.encode(), v.encode()) for k, v in headers.items()]
+        self.started = True
+        await self._send({"type": "http.response.start", "status": status, "headers": raw})
+
+    async def body(self, data: bytes, more: bool) -> None:
+        await self._send({"type": "http.response.body", "body": data, "more_body": more})
+
+
+@dataclass(slots=True)
+class Summary:
+    read_rows: int = 0
+    read_bytes: int = 0
+    written_rows: int = 0
+    written_bytes: int = 0
+    result_rows: int = 0
+    result_bytes: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    def add_result(self, result: Any) -> None:
+        self.read_rows += int(result.storage_rows_read())
+        self.read_bytes += int(result.storage_bytes_read())
+        self.written_rows += int(result.rows_written())
+        self.written_bytes += int(result.bytes_written())
+        self.result_rows += int(result.rows_read())
+        self.result_bytes += int(result.bytes_read())
+
+    def header(self) -> str:
+        values = {
+            "read_rows": self.read_rows,
+            "read_bytes": self.read_bytes,
+            "written_rows": self.written_rows,
+            "written_bytes": self.written_bytes,
+            "total_rows_to_read": self.read_rows,
+            "result_rows": self.result_rows,
+            "result_bytes": self.result_bytes,
+            "elapsed_ns": int((time.perf_counter() - self.started) * 1e9),
+        }
+        return json.dumps({k: str(v) for k, v in values.items()}, separators=(",", ":"))
+
+
+def _format_headers(fmt: str, summary: Summary, encoding: str | None) -> dict[str, str]:
+    headers = {
+        "Content-Type": content_type(fmt),
+        "X-ClickHouse-Format": fmt,
+        "X-ClickHouse-Summary": summary.header(),
+    }
+    if encoding:
+        headers["Content-Encoding"] = encoding
+    return headers
+
+
+async def run_insert(
+    engine: Engine,
+    lease: Lease,
+    sql: str,
+    fmt: str,
+    first: bytes,
+    body: BodyReader,
+    responder: Responder,
+) -> None:
+    summary = Summary()
+    conn = lease.conn
+    inserter = await engine.call(conn.send_insert, sql, fmt)
+    try:
+        if first:
+            await engine.call(conn.insert_append, inserter, first)
+        async for piece in body.chunks(INSERT_PIECE):
+            await engine.call(conn.insert_append, inserter, piece)
+        result = await engine.call(conn.insert_done, inserter)
+    except BaseException:
+        try:
+            await engine.call(conn.insert_cancel, inserter)
+        except Exception:  # the insert may already be finished by the failure itself
+            pass
+        raise
+    summary.written_rows = int(result.rows_written())
+    summary.written_bytes = int(result.bytes_written())
+    await responder.start(200, _format_headers("TabSeparated", summary, None))
+    await responder.body(b"", False)
+
+
+def _encode_all(encoding: str | None, data: bytes) -> bytes:
+    if not encoding:
+        return data
+    enc = encoder_for(encoding)
+    return enc.compress(data) + enc.flush()
+
+
+async def run_query(
+    engine: Engine,
+    lease: Lease,
+    sql: str,
+    fmt: str,
+    request: QueryRequest,
+    responder: Responder,
+    *,
+    streamable: bool,
+) -> None:
+    conn = lease.conn
+    summary = Summary()
+    strip = stream_strip(fmt) if streamable else None
+    encoding = request.response_encoding
+    if strip is None:
+        result = await engine.call(conn.query, sql, fmt, params=request.params)
+        summary.add_result(result)
+        payload = await engine.call(_encode_all, encoding, bytes(result.bytes()))
+        await responder.start(200, _format_headers(fmt, summary, encoding))
+        await responder.body(payload, False)
+        return
+    stream = _Stream(engine, conn, strip, encoder_for(encoding) if encoding else None, summary)
+    await stream.open(sql, fmt, request.params)
+    try:
+        if request.wait_end_of_query:
+            await _send_spooled(stream, fmt, encoding, responder)
+        else:
+            await _send_streaming(engine, stream, fmt, encoding, responder)
+    finally:
+        await stream.close()
+
+
+async def _send_spooled(stream: _Stream, fmt: str, encoding: str | None, out: Responder) -> None:
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+        while (piece := await stream.next()) is not None:
+            spool.write(piece)
+        spool.write(await stream.finish())
+        spool.seek(0)
+        await out.start(200, _format_headers(fmt, stream.summary, encoding))
+        await _copy(spool, out)
+
+
+async def _copy(spool: IO[bytes], out: Responder) -> None:
+    while piece := spool.read(INSERT_PIECE):
+        await out.body(piece, True)
+    await out.body(b"", False)
+
+
+async def _send_streaming(
+    engine: Engine, stream: _Stream, fmt: str, encoding: str | None, out: Responder
+) -> None:
+    first = await stream.next()  # errors before the first block still get a status line
+    tag = secrets.token_hex(8)
+    headers = _format_headers(fmt, stream.summary, encoding)
+    headers["X-ClickHouse-Exception-Tag"] = tag
+    await out.start(200, headers)
+    try:
+        piece = first
+        while piece is not None:
+            if piece:
+                await out.body(piece, True)
+            piece = await stream.next()
+        await out.body(await stream.finish(), False)
+    except ClickHouseError as exc:
+        message = exc.render(engine.version).rstrip("\n").encode()
+        block = (
+            b"__exception__\r\n" + tag.encode() + b"\r\n" + message + b"\n"
+            b"%d " % len(message) + tag.encode() + b"\r\n__exception__\r\n"
+        )
+        tail = await stream.finish_with(block)
+        await out.body(tail, False)
+
+
+class _Stream:
+    """An engine streaming result: fetch, strip repeated headers, compress; in the pool."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        conn: Any,
+        strip: HeaderStrip,
+        encoder: Encoder | None,
+        summary: Summary,
+    ) -> None:
+        self._engine = engine
+        self._conn = conn
+        self._strip = strip
+        self._encoder = encoder
+        self.summary = summary
+        self._handle: Any = None
+        self._chunks = 0
+        self._exhausted = False
+
+    async def open(self, sql: str, fmt: str, params: dict[str, str]) -> None:
+        self._handle = await self._engine.call(self._conn.send_query, sql, fmt, params=params)
+
+    def _fetch(self) -> bytes | None:
+        try:
+            result = self._conn.streaming_fetch_result(self._handle)
+        except Exception as exc:
+            self._exhausted = True
+            raise ClickHouseError.from_engine(exc) from exc
+        if result is None:
+            self._exhausted = True
+            return None
+        data = bytes(result.bytes())
+        if result.rows_read() == 0:
+            self._exhausted = True
+            if self._chunks or not data:  # only an empty result's header block is kept
+                return None
+        self.summary.add_result(result)
+        if self._chunks:
+            data = self._strip(data)
+        self._chunks += 1
+        return self._encoder.compress(data) if self._encoder else data
+
+    async def next(self) -> bytes | None:
+        if self._exhausted:
+            return None
+        return await self._engine.call(self._fetch)
+
+    async def finish(self) -> bytes:
+        return self._encoder.flush() if self._encoder else b""
+
+    async def finish_with(self, data: bytes) -> bytes:
+        if self._encoder is None:
+            return data
+        return self._encoder.compress(data) + self._encoder.flush()
+
+    async def close(self) -> None:
+        if self._handle is not None and not self._exhausted:
+            self._exhausted = True
+            try:
+                await self._engine.call(self._conn.streaming_cancel_query, self._handle)
+            except Exception:  # already finished by the engine
+                pass
+        self._handle = None

@@ -1,0 +1,106 @@
+"""The server process's long-lived object: engine + HTTP listener, with an explicit lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+
+from tastystream.stack.clickhouse.engine import Engine, EngineLimits
+from tastystream.stack.clickhouse.http_app import ClickHouseApp, HttpLimits
+from tastystream.stack.clickhouse.query_request import Credentials
+
+__all__ = ["ClickHouseServer", "ServerConfig"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    path: Path
+    host: str = "127.0.0.1"
+    port: int = 8123
+    credentials: Credentials = field(default_factory=Credentials)
+    engine: EngineLimits = field(default_factory=EngineLimits)
+    http: HttpLimits = field(default_factory=HttpLimits)
+    graceful_timeout: float = 30.0
+
+
+class _Listener(uvicorn.Server):
+    """uvicorn without its signal handling: the entry point owns signals and shutdown order."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class ClickHouseServer:
+    """``async with ClickHouseServer(cfg) as srv: await srv.wait_closed()``.
+
+    States: stopped → starting → running → stopping → stopped. Stopping first drains HTTP
+    requests, then closes the engine, which flushes data to the directory.
+    """
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.engine = Engine(config.path, config.engine)
+        self.app = ClickHouseApp(self.engine, config.credentials, config.http)
+        self.state = "stopped"
+        self._listener: _Listener | None = None
+        self._serving: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.config.host}:{self.config.port}"
+
+    async def __aenter__(self) -> ClickHouseServer:
+        self.state = "starting"
+        await self.engine.__aenter__()
+        try:
+            uv = uvicorn.Config(
+                self.app,
+                host=self.config.host,
+                port=self.config.port,
+                lifespan="off",
+                log_config=None,
+                access_log=False,
+                timeout_graceful_shutdown=int(self.config.graceful_timeout),
+                h11_max_incomplete_event_size=1 << 20,
+            )
+            self._listener = _Listener(uv)
+            self._serving = asyncio.create_task(self._listener.serve(), name="clickhouse-http")
+            while not self._listener.started:
+                if self._serving.done():
+                    await self._serving
+                    raise RuntimeError(f"HTTP listener on {self.url} did not start")
+                await asyncio.sleep(0.01)
+        except BaseException:
+            await self.engine.__aexit__(None, None, None)
+            self.state = "stopped"
+            raise
+        self.state = "running"
+        log.info("clickhouse http interface listening on %s", self.url)
+        return self
+
+    def request_stop(self) -> None:
+        if self._listener is not None:
+            self._listener.should_exit = True
+
+    async def wait_closed(self) -> None:
+        if self._serving is not None:
+            await asyncio.shield(self._serving)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.state = "stopping"
+        self.request_stop()
+        if self._serving is not None:
+            with contextlib.suppress(Exception):
+                await self._serving
+        await self.engine.__aexit__(None, None, None)
+        self.state = "stopped"
+        log.info("clickhouse server stopped")

@@ -1,0 +1,101 @@
+"""HTTP sessions (``session_id``): one engine connection each, used by one request at a time.
+
+As on a real server, a session keeps ``SET`` settings, the current database and temporary
+tables between requests, expires ``session_timeout`` seconds after its last use, and a second
+request arriving while one runs gets SESSION_IS_LOCKED instead of waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tastystream.stack.clickhouse.errors import (
+    SESSION_IS_LOCKED,
+    SESSION_NOT_FOUND,
+    TOO_MANY_SIMULTANEOUS_QUERIES,
+    ClickHouseError,
+)
+
+__all__ = ["Session", "SessionRegistry"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Session:
+    session_id: str
+    conn: Any
+    timeout: float
+    expires_at: float
+    busy: bool = False
+    database: str | None = None
+    applied: dict[str, str] = field(default_factory=dict)
+    closing: bool = False
+
+
+class SessionRegistry:
+    """Sessions by id. Not thread-safe: used only from the event loop thread."""
+
+    def __init__(self, max_sessions: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._sessions: dict[str, Session] = {}
+        self._max = max_sessions
+        self._clock = clock
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def acquire(self, session_id: str, timeout: float, *, must_exist: bool) -> Session | None:
+        """Lock the session for one request; ``None`` means: open a connection and ``add`` it."""
+        session = self._sessions.get(session_id)
+        if session is None:
+            if must_exist:
+                raise ClickHouseError(SESSION_NOT_FOUND, f"Session {session_id} not found")
+            if len(self._sessions) >= self._max:
+                raise ClickHouseError(
+                    TOO_MANY_SIMULTANEOUS_QUERIES, f"Too many sessions. Maximum: {self._max}"
+                )
+            return None
+        if session.busy:
+            raise ClickHouseError(
+                SESSION_IS_LOCKED, f"Session {session_id} is locked by a concurrent client"
+            )
+        session.busy = True
+        session.timeout = timeout
+        return session
+
+    def add(self, session_id: str, conn: Any, timeout: float) -> Session:
+        session = Session(session_id, conn, timeout, self._clock() + timeout, busy=True)
+        self._sessions[session_id] = session
+        log.debug("session %s opened", session_id)
+        return session
+
+    def release(self, session: Session, *, close: bool = False) -> Session | None:
+        """Unlock after a request; returns the session if it must now be closed."""
+        session.busy = False
+        session.expires_at = self._clock() + session.timeout
+        if close or session.closing:
+            self._sessions.pop(session.session_id, None)
+            return session
+        return None
+
+    def expired(self) -> list[Session]:
+        """Remove and return idle sessions past their timeout."""
+        now = self._clock()
+        gone = [s for s in self._sessions.values() if not s.busy and s.expires_at <= now]
+        for session in gone:
+            del self._sessions[session.session_id]
+            log.debug("session %s expired", session.session_id)
+        return gone
+
+    def drain(self) -> list[Session]:
+        """Remove idle sessions for shutdown; busy ones close when their request ends."""
+        idle = [s for s in self._sessions.values() if not s.busy]
+        for session in self._sessions.values():
+            session.closing = True
+        for session in idle:
+            del self._sessions[session.session_id]
+        return idle
