@@ -115,7 +115,9 @@ def test_restart_preserves_subjects_ids_and_config(start_registry: StartRegistry
     assert again.get_versions(a) == [1]
     assert again.get_version(a, 1).schema_id == id_a1
     assert again.get_compatibility(b) == "FULL_TRANSITIVE"
-    assert json.loads(again.get_schema(id_a2).schema_str) == json.loads(QUOTE_V2)
+    schema_str = again.get_schema(id_a2).schema_str
+    assert schema_str is not None
+    assert json.loads(schema_str) == json.loads(QUOTE_V2)
     # a new schema gets max id + 1; re-registering a known one keeps its id
     assert again.register_schema(b, Schema(QUOTE_V2, "AVRO")) == id_a2
     fresh = json.loads(QUOTE_V2)
