@@ -13,12 +13,14 @@ from tastystream.stack.registry.records import (
     ConfigValue,
     DeleteSubjectKey,
     DeleteSubjectValue,
+    Key,
     NoopKey,
     OtherKey,
     RecordFormatError,
     SchemaKey,
     SchemaReference,
     SchemaValue,
+    Value,
     decode_key,
     decode_value,
     encode_key,
@@ -27,7 +29,7 @@ from tastystream.stack.registry.records import (
 from tastystream.stack.registry.state import RegistryState
 
 # records as Confluent Schema Registry writes them to _schemas (compact JSON, this field order)
-CONFLUENT = [
+CONFLUENT: list[tuple[bytes, bytes | None, Key, Value | None]] = [
     (
         b'{"keytype":"SCHEMA","subject":"Kafka-value","version":1,"magic":1}',
         b'{"subject":"Kafka-value","version":1,"id":1,"schema":"\\"string\\"","deleted":false}',
@@ -150,7 +152,7 @@ def test_schema_records_round_trip(
 
 
 def test_state_replays_a_confluent_log() -> None:
-    log = [
+    log: list[tuple[Key, Value | None]] = [
         (SchemaKey("a", 1), SchemaValue("a", 1, 1, '"string"')),
         (SchemaKey("b", 1), SchemaValue("b", 1, 1, '"string"')),
         (SchemaKey("a", 2), SchemaValue("a", 2, 2, '"long"')),
