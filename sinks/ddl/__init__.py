@@ -1,7 +1,7 @@
 """ClickHouse schema of the market-data store: ordered ``NNNN_<name>.sql`` migrations.
 
 Files are templates: ``${database}`` stands for the target database (``tastystream`` by
-default). A statement ends at a line that ends with ``;``. Apply them with
+default). A statement ends at a code line that ends with ``;``. Apply them with
 :func:`sinks.migrate.migrate`. :mod:`sinks.ddl.columns` maps each topic's Avro fields to its
 table's columns; :mod:`sinks.ddl.examples` holds the example queries the README shows.
 """

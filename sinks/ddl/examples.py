@@ -38,7 +38,7 @@ SELECT t.ts, t.price, t.size, q.bid_price, q.ask_price,
 FROM trades AS t
 ASOF JOIN (SELECT symbol, ts, bid_price, ask_price FROM quotes WHERE symbol = 'SPY') AS q
   ON t.symbol = q.symbol AND t.ts >= q.ts
-WHERE t.symbol = 'SPY'
+WHERE t.symbol = 'SPY' AND isFinite(t.price)
 ORDER BY t.ts DESC
 LIMIT 20"""
 

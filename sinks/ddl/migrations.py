@@ -36,13 +36,17 @@ class Migration:
         return hashlib.sha256(self.template.encode()).hexdigest()
 
     def statements(self, database: str) -> list[str]:
-        """The statements of this migration for ``database``, comments kept, in order."""
+        """The statements of this migration for ``database``, comments kept, in order.
+
+        A statement ends at a code line (not a ``--`` comment) ending with ``;``.
+        """
         db = valid_identifier(database)
         statements: list[str] = []
         current: list[str] = []
         for line in self.template.splitlines():
             current.append(line)
-            if line.rstrip().endswith(";"):
+            stripped = line.strip()
+            if stripped.endswith(";") and not stripped.startswith("--"):
                 statements.append("\n".join(current))
                 current = []
         if any(ln.strip() and not ln.strip().startswith("--") for ln in current):

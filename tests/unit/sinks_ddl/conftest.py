@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import chdb.session
+import pytest
+
+from sinks.migrate import ChdbTarget
+
+
+@pytest.fixture(scope="session")
+def chdb_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChdbTarget]:
+    session = chdb.session.Session(str(tmp_path_factory.mktemp("chdb")))  # type: ignore[no-untyped-call]
+    try:
+        yield ChdbTarget(session)
+    finally:
+        session.close()  # type: ignore[no-untyped-call]
