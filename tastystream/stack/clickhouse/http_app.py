@@ -9,7 +9,7 @@ clients read (display name, query id, format, timezone, summary; exception code 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl
@@ -30,12 +30,15 @@ __all__ = ["ClickHouseApp", "HttpLimits"]
 
 log = logging.getLogger(__name__)
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
 
 HEAD_BYTES: Final = 1 << 20
-_STREAMED: Final = frozenset({"SELECT", "WITH"})  # the SQL of an INSERT must start within this many bytes
+_STREAMED: Final = frozenset(
+    {"SELECT", "WITH"}
+)  # the SQL of an INSERT must start within this many bytes
 _NOT_FOUND: Final = (
     "There is no handle {path}\n\nUse / or /ping for health checks.\n"
     "Or /replicas_status for more sophisticated health checks.\n\n"
@@ -118,7 +121,6 @@ class ClickHouseApp:
             params = parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True)
             request = parse_request(method, params, headers, self.credentials)
             body = BodyReader(receive, headers.get("content-encoding"))
-            body.limit = self.limits.max_body_size
             await self._execute(request, body, responder)
         except ClientDisconnected:
             log.info("client disconnected before the request body was complete")
@@ -151,6 +153,7 @@ class ClickHouseApp:
         if statement is not None and statement.has_inline_data:
             await self._insert(request, statement, head, body, out)
             return
+        body.set_limit(self.limits.max_body_size)
         text = (head + await body.read_all()).decode("utf-8", "replace")
         if not text.strip():
             raise ClickHouseError(SYNTAX_ERROR, "Empty query")
@@ -171,7 +174,7 @@ class ClickHouseApp:
         assert statement.insert_format is not None
         if request.readonly:
             raise ClickHouseError(READONLY, "Cannot execute query in readonly mode")
-        body.limit = self.limits.max_insert_size
+        body.set_limit(self.limits.max_insert_size)
         sql = head[: statement.sql_end].decode("utf-8", "replace")
         async with self.engine.lease(request) as lease:
             await run_insert(

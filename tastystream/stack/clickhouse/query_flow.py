@@ -17,7 +17,7 @@ import json
 import secrets
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from typing import IO, Any, Final
 
@@ -39,7 +39,7 @@ class Responder:
 
     def __init__(
         self,
-        send: Callable[[dict[str, Any]], Awaitable[None]],
+        send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
         base_headers: Callable[[], list[tuple[bytes, bytes]]],
     ) -> None:
         self._send = send

@@ -7,7 +7,7 @@ fails with QUERY_IS_TOO_LARGE (HTTP 413) without being held in memory.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
 from tastystream.stack.clickhouse.content_encoding import decoder_for
@@ -15,7 +15,7 @@ from tastystream.stack.clickhouse.errors import QUERY_IS_TOO_LARGE, ClickHouseEr
 
 __all__ = ["BodyReader", "ClientDisconnected"]
 
-Receive = Callable[[], Awaitable[dict[str, Any]]]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
 
 class ClientDisconnected(Exception):
@@ -58,6 +58,11 @@ class BodyReader:
                 self._count(len(data))
                 return data
         return b""
+
+    def set_limit(self, limit: int) -> None:
+        """Limit the decoded body (0: unlimited), counting what was already read."""
+        self.limit = limit
+        self._count(0)
 
     def _count(self, n: int) -> None:
         self.size += n
