@@ -21,8 +21,15 @@ def _db() -> str:
 
 def test_migration_files_are_ordered_and_named() -> None:
     migrations = load_migrations()
-    assert [m.version for m in migrations] == [1, 2, 3, 4]
-    assert [m.name for m in migrations] == ["market_tables", "sink_offsets", "bars", "quote_views"]
+    versions = [m.version for m in migrations]
+    assert versions == sorted(versions)
+    # the market schema; later migrations (e.g. the sink's own tables) follow
+    assert [(m.version, m.name) for m in migrations[:4]] == [
+        (1, "market_tables"),
+        (2, "sink_offsets"),
+        (3, "bars"),
+        (4, "quote_views"),
+    ]
     assert all(len(m.checksum) == 64 for m in migrations)
     assert (DDL_DIR / "0001_market_tables.sql").is_file()
 
@@ -50,12 +57,12 @@ def test_every_statement_is_if_not_exists() -> None:
 
 def test_migrate_twice_is_idempotent(chdb_target: ChdbTarget) -> None:
     db = _db()
-    assert migrate(chdb_target, db) == [1, 2, 3, 4]
+    assert migrate(chdb_target, db) == [m.version for m in load_migrations()]
     tables_before = chdb_target.rows(f"SELECT name FROM system.tables WHERE database = '{db}'")
     assert migrate(chdb_target, db) == []
     tables_after = chdb_target.rows(f"SELECT name FROM system.tables WHERE database = '{db}'")
     assert sorted(tables_before) == sorted(tables_after)
-    assert len(tables_after) == 33
+    assert len(tables_after) >= 33
     recorded = applied_migrations(chdb_target, db)
     assert recorded == {m.version: m.checksum for m in load_migrations()}
 
