@@ -21,6 +21,13 @@ from sandbox.instruments.specs import FutureOptionSpec, FutureSpec
 from sandbox.instruments.symbology import option_contract_code
 from sandbox.wire import iso
 
+_EXPIRATION_TYPES = {
+    "Quarterly": "Quarterly",
+    "Regular": "Regular",
+    "Weekly": "Weekly",
+    "End-Of-Month": "End of Month",
+}
+
 
 def _ct(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, dtime(hour, minute), CHICAGO).astimezone(UTC)
@@ -132,7 +139,7 @@ def fop_wire(exp: FopExpiration, option_type: str, strike: Decimal, today: date)
         "is-confirmed": True,
         "notional-value": spec.multiplier,
         "display-factor": spec.display_factor,
-        "settlement-type": "Future",
+        "settlement-type": "AM" if exp.product.is_am_settled else "PM",
         "strike-factor": "1.0",
         "maturity-date": exp.expiration_date.isoformat(),
         "is-exercisable-weekly": exp.product.expiration_type == "Weekly",
@@ -157,8 +164,8 @@ def nested_expiration_wire(exp: FopExpiration, today: date) -> dict[str, Any]:
         "asset": spec.code,
         "expiration-date": exp.expiration_date.isoformat(),
         "days-to-expiration": (exp.expiration_date - today).days,
-        "expiration-type": exp.product.expiration_type,
-        "settlement-type": "Future",
+        "expiration-type": _EXPIRATION_TYPES.get(exp.product.expiration_type, "Regular"),
+        "settlement-type": "AM" if exp.product.is_am_settled else "PM",
         "notional-value": spec.multiplier,
         "display-factor": spec.display_factor,
         "strike-factor": "1.0",
