@@ -1,0 +1,93 @@
+"""``python -m sandbox``: run the simulated Tastytrade and print where it is and how to log in.
+
+Flags: ``--host --port --seed --client-secret --refresh-token --account`` (repeatable)
+``--state FILE --clock-speed --clock-start ISO --admin-secret --access-token-ttl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from sandbox.config import SandboxConfig
+from sandbox.server import SandboxServer
+
+
+def parse_args(argv: list[str] | None = None) -> SandboxConfig:
+    defaults = SandboxConfig()
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__)
+    parser.add_argument("--host", default=defaults.host)
+    parser.add_argument("--port", type=int, default=defaults.port)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--client-secret", default=defaults.client_secret)
+    parser.add_argument("--refresh-token", default=defaults.refresh_token)
+    parser.add_argument("--account", action="append", dest="accounts", metavar="NUMBER")
+    parser.add_argument("--state", type=Path, default=None, metavar="FILE")
+    parser.add_argument("--clock-speed", type=float, default=defaults.clock_speed)
+    parser.add_argument("--clock-start", type=datetime.fromisoformat, default=None)
+    parser.add_argument("--admin-secret", default=defaults.admin_secret)
+    parser.add_argument("--access-token-ttl", type=float, default=defaults.access_token_ttl)
+    args = parser.parse_args(argv)
+    return replace(
+        defaults,
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        client_secret=args.client_secret,
+        refresh_token=args.refresh_token,
+        accounts=tuple(args.accounts) if args.accounts else defaults.accounts,
+        state_file=args.state,
+        clock_speed=args.clock_speed,
+        clock_start=args.clock_start,
+        admin_secret=args.admin_secret,
+        access_token_ttl=args.access_token_ttl,
+    )
+
+
+def banner(server: SandboxServer) -> str:
+    c = server.config
+    accounts = ", ".join(f"{n} ({c.margin_or_cash(n).lower()})" for n in c.accounts)
+    return "\n".join(
+        [
+            "tastystream sandbox — a simulated Tastytrade",
+            f"  base URL       {server.base_url}",
+            f"  streamer URL   {server.streamer_url}",
+            f"  DXLink URL     {server.dxlink_url}",
+            f"  client secret  {c.client_secret}",
+            f"  refresh token  {c.refresh_token}",
+            f"  accounts       {accounts}",
+            f"  admin secret   {c.admin_secret} (header X-Sandbox-Admin on /_sandbox/*)",
+            f"  seed           {c.seed}   clock speed {c.clock_speed}",
+            f"  state file     {c.state_file or '(in memory)'}",
+        ]
+    )
+
+
+async def main(config: SandboxConfig) -> None:
+    server = SandboxServer(config)
+    await server.start()
+    print(banner(server), flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await server.stop()
+
+
+def run(argv: list[str] | None = None) -> int:
+    config = parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main(config))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run())

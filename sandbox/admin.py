@@ -1,0 +1,257 @@
+"""Fault injection and control: the ``/_sandbox/`` admin API and its Python twin ``SandboxAdmin``.
+
+Every admin request needs the header ``X-Sandbox-Admin: <admin secret>`` (default
+``sandbox-admin``; 401 otherwise). Bodies are JSON; answers are ``{"data": …}``.
+
+==========================================  ===================================================
+``GET  /_sandbox/status``                    connections, armed faults, clock, order counts
+``POST /_sandbox/streams/drop``              ``{"stream": "dxlink"|"account"|"all", "code"?}``
+                                             close every socket of that stream (default 1012)
+``POST /_sandbox/streams/freeze``            ``{"stream", "seconds"}`` send nothing (no data, no
+                                             keepalives) for N s; sockets stay open
+``POST /_sandbox/streams/malformed``         ``{"stream", "kind": "garbage"|"truncated"|
+                                             "bad-compact"}`` one bad frame to every client
+``POST /_sandbox/tokens/expire``             every access and quote token expires now
+``POST /_sandbox/rest/fail``                 ``{"count", "kind": "429"|"500"|"timeout",
+                                             "hang-seconds"?}`` the next N REST calls fail
+``POST /_sandbox/fills/delay``               ``{"seconds"}`` orders going Live wait N s to fill
+``POST /_sandbox/orders/reject``             ``{"count"?, "symbol"?, "reason"?}`` reject the
+                                             next N orders / every order in a symbol
+``DELETE /_sandbox/orders/reject``           clear order rejections
+``POST /_sandbox/symbols/pause``             ``{"symbol", "paused": true}`` no quotes/fills
+``GET|POST /_sandbox/clock``                 ``{"set": ISO}``, ``{"advance": seconds}``,
+                                             ``{"speed": x}``
+``POST /_sandbox/reset``                     wipe orders, positions, transactions, watchlists
+                                             and alerts; fresh cash; faults cleared
+==========================================  ===================================================
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from sandbox.account_stream import AccountStreamHub
+from sandbox.auth import TokenStore
+from sandbox.config import SandboxConfig
+from sandbox.engine import OrderEngine
+from sandbox.faults import Faults
+from sandbox.wire import data_response, error_response, iso
+
+log = logging.getLogger(__name__)
+
+STREAMS = ("dxlink", "account", "all")
+
+
+class DxlinkControl(Protocol):
+    async def drop_all(self, code: int = 1012, reason: str = "Reconnection is required") -> int: ...
+
+    def freeze(self, seconds: float) -> None: ...
+
+    async def send_malformed(self, kind: str) -> int: ...
+
+    def connection_count(self) -> int: ...
+
+
+class SandboxAdmin:
+    """The same operations as ``/_sandbox/``, for tests that hold the server object."""
+
+    def __init__(
+        self,
+        config: SandboxConfig,
+        engine: OrderEngine,
+        hub: AccountStreamHub,
+        tokens: TokenStore,
+        faults: Faults,
+        dxlink: DxlinkControl | None,
+    ) -> None:
+        self.config = config
+        self.engine = engine
+        self.hub = hub
+        self.tokens = tokens
+        self.faults = faults
+        self.dxlink = dxlink
+
+    def _streams(self, stream: str) -> tuple[bool, bool]:
+        if stream not in STREAMS:
+            raise ValueError(f"stream must be one of {STREAMS}")
+        return stream in ("dxlink", "all"), stream in ("account", "all")
+
+    async def drop_streams(self, stream: str = "all", code: int = 1012) -> dict[str, int]:
+        dx, acct = self._streams(stream)
+        out = {"dxlink": 0, "account": 0}
+        if dx and self.dxlink is not None:
+            out["dxlink"] = await self.dxlink.drop_all(code)
+        if acct:
+            out["account"] = self.hub.drop_all(code)
+        log.info("admin: dropped streams %s", out)
+        return out
+
+    def freeze_streams(self, stream: str, seconds: float) -> None:
+        dx, acct = self._streams(stream)
+        if dx and self.dxlink is not None:
+            self.dxlink.freeze(seconds)
+        if acct:
+            self.hub.freeze(seconds)
+
+    async def send_malformed(self, stream: str, kind: str) -> dict[str, int]:
+        dx, acct = self._streams(stream)
+        out = {"dxlink": 0, "account": 0}
+        if dx and self.dxlink is not None:
+            out["dxlink"] = await self.dxlink.send_malformed(kind)
+        if acct:
+            out["account"] = self.hub.send_malformed(kind)
+        return out
+
+    def expire_tokens(self) -> int:
+        return self.tokens.expire_all()
+
+    def fail_rest(self, count: int, kind: str, hang_seconds: float = 30.0) -> None:
+        self.faults.fail_rest(count, kind, hang_seconds)
+
+    def delay_fills(self, seconds: float) -> None:
+        self.faults.fill_delay = max(0.0, seconds)
+
+    def reject_orders(
+        self, count: int = 0, symbol: str | None = None, reason: str | None = None
+    ) -> None:
+        self.faults.reject_orders(count, symbol, reason)
+
+    def clear_rejections(self) -> None:
+        self.faults.clear_rejections()
+
+    def pause_symbol(self, symbol: str, paused: bool = True) -> None:
+        self.engine.market.pause(symbol, paused)
+        self.engine.wake()
+
+    def set_clock(self, when: datetime) -> None:
+        self.engine.market.clock.set(when)
+        self.engine.wake()
+
+    def advance_clock(self, seconds: float) -> None:
+        self.engine.market.clock.advance(seconds)
+        self.engine.wake()
+
+    def reset(self) -> None:
+        state = self.engine.state
+        state.orders.clear()
+        state.complex_orders.clear()
+        state.ledgers.clear()
+        state.watchlists.clear()
+        state.alerts.clear()
+        state.counters.clear()
+        self.faults.reset()
+        self.engine.ensure_ledgers()
+        self.engine.on_change()
+        log.info("admin: state reset")
+
+    def status(self) -> dict[str, Any]:
+        clock = self.engine.market.clock
+        return {
+            "connections": {
+                "dxlink": self.dxlink.connection_count() if self.dxlink else 0,
+                "account": self.hub.connection_count(),
+            },
+            "faults": self.faults.status(),
+            "clock": {"now": iso(clock.now()), "speed": clock.speed},
+            "orders": len(self.engine.state.orders),
+        }
+
+
+def admin_routes(admin: SandboxAdmin) -> list[BaseRoute]:
+    def op(
+        handler: Callable[[Request, dict[str, Any]], Awaitable[Any]],
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            given = request.headers.get("x-sandbox-admin", "")
+            if not hmac.compare_digest(given.encode(), admin.config.admin_secret.encode()):
+                return error_response(401, "admin_unauthorized", "X-Sandbox-Admin header required")
+            body: Any = {}
+            if request.method in ("POST", "PUT"):
+                raw = await request.body()
+                if raw:
+                    try:
+                        body = await request.json()
+                    except ValueError:
+                        return error_response(400, "invalid_request", "body must be JSON")
+            if not isinstance(body, dict):
+                return error_response(400, "invalid_request", "body must be a JSON object")
+            try:
+                result = await handler(request, body)
+            except (ValueError, TypeError, KeyError) as exc:
+                return error_response(400, "invalid_request", str(exc))
+            return data_response(request, result if result is not None else {"ok": True})
+
+        return endpoint
+
+    async def status(request: Request, body: dict[str, Any]) -> Any:
+        return admin.status()
+
+    async def drop(request: Request, body: dict[str, Any]) -> Any:
+        return await admin.drop_streams(str(body.get("stream", "all")), int(body.get("code", 1012)))
+
+    async def freeze(request: Request, body: dict[str, Any]) -> Any:
+        admin.freeze_streams(str(body.get("stream", "all")), float(body["seconds"]))
+
+    async def malformed(request: Request, body: dict[str, Any]) -> Any:
+        return await admin.send_malformed(
+            str(body.get("stream", "all")), str(body.get("kind", "garbage"))
+        )
+
+    async def expire(request: Request, body: dict[str, Any]) -> Any:
+        return {"expired": admin.expire_tokens()}
+
+    async def fail(request: Request, body: dict[str, Any]) -> Any:
+        admin.fail_rest(
+            int(body.get("count", 1)), str(body["kind"]), float(body.get("hang-seconds", 30.0))
+        )
+
+    async def delay(request: Request, body: dict[str, Any]) -> Any:
+        admin.delay_fills(float(body["seconds"]))
+
+    async def reject(request: Request, body: dict[str, Any]) -> Any:
+        if request.method == "DELETE":
+            admin.clear_rejections()
+            return None
+        symbol = body.get("symbol")
+        admin.reject_orders(int(body.get("count", 0 if symbol else 1)), symbol, body.get("reason"))
+        return None
+
+    async def pause(request: Request, body: dict[str, Any]) -> Any:
+        admin.pause_symbol(str(body["symbol"]), bool(body.get("paused", True)))
+
+    async def clock(request: Request, body: dict[str, Any]) -> Any:
+        if "set" in body:
+            admin.set_clock(datetime.fromisoformat(str(body["set"]).replace("Z", "+00:00")))
+        if "advance" in body:
+            admin.advance_clock(float(body["advance"]))
+        if "speed" in body:
+            admin.engine.market.clock.speed = float(body["speed"])
+        return admin.status()["clock"]
+
+    async def reset(request: Request, body: dict[str, Any]) -> Any:
+        admin.reset()
+
+    return [
+        Route("/_sandbox/status", op(status), methods=["GET"]),
+        Route("/_sandbox/streams/drop", op(drop), methods=["POST"]),
+        Route("/_sandbox/streams/freeze", op(freeze), methods=["POST"]),
+        Route("/_sandbox/streams/malformed", op(malformed), methods=["POST"]),
+        Route("/_sandbox/tokens/expire", op(expire), methods=["POST"]),
+        Route("/_sandbox/rest/fail", op(fail), methods=["POST"]),
+        Route("/_sandbox/fills/delay", op(delay), methods=["POST"]),
+        Route("/_sandbox/orders/reject", op(reject), methods=["POST", "DELETE"]),
+        Route("/_sandbox/symbols/pause", op(pause), methods=["POST"]),
+        Route("/_sandbox/clock", op(clock), methods=["GET", "POST"]),
+        Route("/_sandbox/reset", op(reset), methods=["POST"]),
+    ]
+
+
+__all__ = ["DxlinkControl", "SandboxAdmin", "admin_routes"]
