@@ -1,0 +1,176 @@
+"""Real clients against the real server process: clickhouse-connect (sync and async) and raw HTTP."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import clickhouse_connect
+import httpx
+import pytest
+import zstandard
+from clickhouse_connect.driver.exceptions import DatabaseError
+
+from tests.integration.clickhouse.conftest import RunningServer
+
+pytestmark = pytest.mark.integration
+ROWS = 1_000_000
+
+
+def test_million_rows_while_another_client_queries(server: RunningServer) -> None:
+    client = clickhouse_connect.get_client(host="127.0.0.1", port=server.port)
+    client.command(
+        "CREATE TABLE ticks (id UInt64, symbol LowCardinality(String), px Float64, ts DateTime64(6)) "
+        "ENGINE = MergeTree ORDER BY id"
+    )
+    stop = threading.Event()
+    seen: list[int] = []
+    errors: list[BaseException] = []
+
+    def reader() -> None:
+        other = clickhouse_connect.get_client(host="127.0.0.1", port=server.port)
+        try:
+            while not stop.is_set():
+                seen.append(int(other.command("SELECT count() FROM ticks")))  # type: ignore[arg-type]
+                assert other.query("SELECT 1 + 1").result_rows == [(2,)]
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=reader, name="concurrent-reader")
+    thread.start()
+    try:
+        ids = list(range(ROWS))
+        columns: list[list[Any]] = [
+            ids,
+            ["SPY", "QQQ", "AAPL", "MSFT"] * (ROWS // 4),
+            [i * 0.5 for i in ids],
+            [1_700_000_000 + i for i in ids],
+        ]
+        summary = client.insert(
+            "ticks", columns, column_names=["id", "symbol", "px", "ts"], column_oriented=True
+        )
+        assert summary.written_rows == ROWS
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert seen, "the concurrent reader never got an answer"
+    assert all(0 <= n <= ROWS for n in seen)
+    count, total, px = client.query("SELECT count(), sum(id), sum(px) FROM ticks").result_rows[0]
+    assert (count, total, px) == (ROWS, sum(range(ROWS)), sum(range(ROWS)) * 0.5)
+    result = client.query("SELECT id, symbol FROM ticks ORDER BY id")
+    assert len(result.result_rows) == ROWS
+    assert result.result_rows[5] == (5, "QQQ")
+    assert sum(row[0] for row in result.result_rows) == sum(range(ROWS))
+    client.close()
+
+
+def test_streaming_reads_and_late_errors(server: RunningServer) -> None:
+    client = clickhouse_connect.get_client(host="127.0.0.1", port=server.port)
+    total = 0
+    with client.query_row_block_stream("SELECT number FROM numbers(500000)") as stream:
+        for block in stream:
+            total += sum(row[0] for row in block)
+    assert total == sum(range(500000))
+    late = "SELECT throwIf(number = 400000) FROM numbers(500000) SETTINGS max_block_size = 65536"
+    with pytest.raises(DatabaseError) as info, client.query_row_block_stream(late) as stream:
+        for _ in stream:
+            pass
+    assert "FUNCTION_THROW_IF_VALUE_IS_NON_ZERO" in str(info.value)
+    client.close()
+
+
+def test_errors_come_back_typed(server: RunningServer) -> None:
+    client = clickhouse_connect.get_client(host="127.0.0.1", port=server.port)
+    with pytest.raises(DatabaseError) as missing:
+        client.query("SELECT * FROM no_such_table")
+    assert missing.value.code == 60
+    with pytest.raises(DatabaseError) as syntax:
+        client.command("SELEC 1")
+    assert syntax.value.code == 62
+    with pytest.raises(DatabaseError) as auth:
+        clickhouse_connect.get_client(host="127.0.0.1", port=server.port, password="wrong")
+    assert auth.value.code == 516
+    client.close()
+
+
+def test_parameters_settings_and_formats(server: RunningServer) -> None:
+    client = clickhouse_connect.get_client(host="127.0.0.1", port=server.port)
+    row = client.query(
+        "SELECT {s:String} AS s, {d:DateTime} AS d, {xs:Array(Int32)} AS xs",
+        parameters={"s": "it's\t'quoted'", "d": "2024-01-02 03:04:05", "xs": [1, -2, 3]},
+    ).result_rows[0]
+    assert row[0] == "it's\t'quoted'"
+    assert str(row[1]) == "2024-01-02 03:04:05"
+    assert row[2] == [1, -2, 3]
+    client.command("CREATE TABLE arrow_t (a UInt32, b String) ENGINE = MergeTree ORDER BY a")
+    table = client.query_arrow(
+        "SELECT toUInt32(number) AS a, toString(number) AS b FROM numbers(1000)"
+    )
+    client.insert_arrow("arrow_t", table)
+    assert client.command("SELECT sum(a) FROM arrow_t") == sum(range(1000))
+    client.raw_insert("arrow_t", ["a", "b"], insert_block=b"5000,x\n5001,y\n", fmt="CSV")
+    assert client.command("SELECT count() FROM arrow_t") == 1002
+    csv = client.raw_query("SELECT a FROM arrow_t ORDER BY a DESC LIMIT 2", fmt="CSVWithNames")
+    assert csv == b'"a"\n5001\n5000\n'
+    client.close()
+
+
+async def test_async_client(server: RunningServer) -> None:
+    client = await clickhouse_connect.get_async_client(host="127.0.0.1", port=server.port)
+    await client.command("CREATE TABLE async_t (a UInt64) ENGINE = MergeTree ORDER BY a")
+    await client.insert("async_t", [[i] for i in range(10000)], column_names=["a"])
+    result = await client.query("SELECT count(), sum(a) FROM async_t")
+    assert result.result_rows == [(10000, sum(range(10000)))]
+    with pytest.raises(DatabaseError) as info:
+        await client.query("SELECT * FROM missing_async")
+    assert info.value.code == 60
+    await client.close()
+
+
+def test_raw_http_with_compressed_bodies(server: RunningServer) -> None:
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        assert (
+            http.post("/", content="CREATE TABLE raw_t (a UInt32) ENGINE = Memory").status_code
+            == 200
+        )
+        gz = http.post(
+            "/",
+            params={"query": "INSERT INTO raw_t FORMAT TSV"},
+            content=gzip.compress(b"1\n2\n"),
+            headers={"Content-Encoding": "gzip"},
+        )
+        assert gz.status_code == 200, gz.text
+        zs = http.post(
+            "/",
+            content=zstandard.ZstdCompressor().compress(b"INSERT INTO raw_t VALUES (3)"),
+            headers={"Content-Encoding": "zstd"},
+        )
+        assert zs.status_code == 200, zs.text
+        resp = http.get(
+            "/",
+            params={"query": "SELECT sum(a) FROM raw_t", "enable_http_compression": "1"},
+            headers={"Accept-Encoding": "gzip"},
+        )
+        assert resp.headers["content-encoding"] == "gzip"
+        assert resp.text == "6\n"
+        err = http.get("/", params={"query": "SELECT * FROM nope"})
+        assert (err.status_code, err.headers["x-clickhouse-exception-code"]) == (404, "60")
+
+
+def test_data_survives_a_restart(start_server: Callable[[Path | None], RunningServer]) -> None:
+    first = start_server(None)
+    client = clickhouse_connect.get_client(host="127.0.0.1", port=first.port)
+    client.command("CREATE TABLE kept (a UInt64) ENGINE = MergeTree ORDER BY a")
+    client.insert("kept", [[i] for i in range(1000)], column_names=["a"])
+    client.close()
+    assert first.stop() == 0
+    second = start_server(first.path)
+    again = clickhouse_connect.get_client(host="127.0.0.1", port=second.port)
+    assert again.query("SELECT count(), sum(a) FROM kept").result_rows == [(1000, sum(range(1000)))]
+    again.close()
