@@ -21,6 +21,7 @@ from tastystream.stack.registry.errors import (
     InvalidSchema,
     InvalidVersion,
     SchemaNotFound,
+    StoreError,
     SubjectConfigNotFound,
     SubjectNotFound,
     SubjectNotSoftDeleted,
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_TYPES = ("AVRO",)
 _MAX_VERSION = 2**31 - 1
+_WRITE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -162,29 +164,43 @@ class SchemaRegistry:
 
     async def register(self, subject: str, request: SchemaRequest) -> int:
         async with self._lock:
-            await self.store.sync()
-            state = self.store.state
-            candidate = self._candidate(request)
-            every = state.versions(subject, deleted=True)
-            live = [e for e in every if not e.deleted]
-            for entry in live:
-                if state.schemas[entry.id].key == candidate.key:
-                    return entry.id
-            level = self.level(subject)
-            problems = check_compatibility(level, candidate.node, self._nodes(live))
-            if problems:
-                raise IncompatibleSchema(problems)
-            schema_id = state.ids_by_key.get(candidate.key)
-            text = candidate.text if schema_id is None else state.schemas[schema_id].text
-            if schema_id is None:
-                schema_id = state.max_id + 1
-            version = max((e.version for e in every), default=0) + 1
-            value = SchemaValue(
-                subject, version, schema_id, text, False, "AVRO", request.references
-            )
-            await self.store.write(SchemaKey(subject, version), value)
-            log.info("registered subject=%s version=%d id=%d", subject, version, schema_id)
-            return schema_id
+            for _ in range(_WRITE_ATTEMPTS):
+                schema_id = await self._register_once(subject, request)
+                if schema_id is not None:
+                    return schema_id
+                log.warning("lost a write race on subject=%s (another writer); retrying", subject)
+        raise StoreError(f"could not register under {subject!r}: concurrent writers on the log")
+
+    async def _register_once(self, subject: str, request: SchemaRequest) -> int | None:
+        """The id, or None if another writer's record won the version or the id."""
+        await self.store.sync()
+        state = self.store.state
+        candidate = self._candidate(request)
+        every = state.versions(subject, deleted=True)
+        live = [e for e in every if not e.deleted]
+        for entry in live:
+            if state.schemas[entry.id].key == candidate.key:
+                return entry.id
+        level = self.level(subject)
+        problems = check_compatibility(level, candidate.node, self._nodes(live))
+        if problems:
+            raise IncompatibleSchema(problems)
+        schema_id = state.ids_by_key.get(candidate.key)
+        text = candidate.text if schema_id is None else state.schemas[schema_id].text
+        if schema_id is None:
+            schema_id = state.max_id + 1
+        version = max((e.version for e in every), default=0) + 1
+        value = SchemaValue(subject, version, schema_id, text, False, "AVRO", request.references)
+        await self.store.write(SchemaKey(subject, version), value)
+        # the log is the judge: our record must be the one the state holds
+        applied = state.subjects.get(subject, {}).get(version)
+        stored = state.schemas.get(schema_id)
+        if applied is None or applied.id != schema_id or stored is None:
+            return None
+        if stored.key != candidate.key:
+            return None
+        log.info("registered subject=%s version=%d id=%d", subject, version, schema_id)
+        return schema_id
 
     def _nodes(self, entries: list[VersionEntry]) -> list[tuple[int, Node]]:
         out: list[tuple[int, Node]] = []

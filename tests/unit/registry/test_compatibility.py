@@ -65,6 +65,8 @@ PAIRS: list[tuple[str, Any, Any, bool]] = [
     ("string read as bytes", "string", "bytes", True),
     ("bytes read as string", "bytes", "string", True),
     ("string not read as int", "string", "int", False),
+    ("int not read as string", "int", "string", False),
+    ("boolean not read as int", "boolean", "int", False),
     ("null vs boolean", "null", "boolean", False),
     (
         "added field with default",
