@@ -183,6 +183,13 @@ class ComplexOrdersApi(Area):
         path = f"{self._base(account_number)}/dry-run"
         return await self._send(PlacedComplexOrderResponse, "POST", path, json=wire(order))
 
+    async def dry_run_replace(
+        self, account_number: str, complex_order_id: int, order: Body
+    ) -> PlacedComplexOrderResponse:
+        """Preflight a replacement for an existing complex order."""
+        path = f"{self._base(account_number)}/{seg(complex_order_id)}/dry-run"
+        return await self._send(PlacedComplexOrderResponse, "POST", path, json=wire(order))
+
     async def edit(self, account_number: str, complex_order_id: int, changes: Body) -> ComplexOrder:
         """PATCH a PAIRS order's ``ratio-price-comparator`` / ``ratio-price-threshold``."""
         path = f"{self._base(account_number)}/{seg(complex_order_id)}"

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from adapters.tastytrade.errors import ErrorStream, ParseFailure, ParseWarning
@@ -237,3 +239,24 @@ def test_notification_models_cover_the_documented_types() -> None:
     }
     assert NOTIFICATION_MODELS["AccountBalance"] is AccountBalance
     assert all(issubclass(m, TastytradeModel) for m in NOTIFICATION_MODELS.values())
+
+
+@given(st.text(min_size=1, max_size=30).filter(lambda s: s not in set(OrderStatus)))
+def test_any_unknown_status_parses_and_is_kept(value: str) -> None:
+    stream = ErrorStream()
+    order = parse_model(Order, {**ORDER, "status": value}, stream)
+    assert order.status == value
+    warnings = [w for w in stream.drain() if isinstance(w, ParseWarning)]
+    assert [(w.model, w.field_name) for w in warnings] == [("Order", "status")]
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=12), st.integers(), max_size=5))
+def test_any_unknown_fields_are_kept_and_never_fail(extra: dict[str, int]) -> None:
+    known = set(ORDER) | {k.replace("_", "-") for k in Order.model_fields}
+    extra = {
+        k: v
+        for k, v in extra.items()
+        if k not in known and k.replace("-", "_") not in Order.model_fields
+    }
+    order = parse_model(Order, {**ORDER, **extra})
+    assert order.model_extra == extra

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -353,3 +354,31 @@ async def test_not_found_is_typed() -> None:
     async with rest_over(api) as rest:
         with pytest.raises(NotFound):
             await rest.instruments.equity("NOPE")
+
+
+async def test_complex_edit_and_replace_dry_run_paths() -> None:
+    api = FakeApi()
+    base = f"/accounts/{N}/complex-orders/77"
+    complex_order = {"id": 77, "account-number": N, "type": "PAIRS", "orders": []}
+    api.add("PATCH", base, {**complex_order, "ratio-price-threshold": "1.5"})
+    api.add("POST", f"{base}/dry-run", {"complex-order": complex_order})
+    async with rest_over(api) as rest:
+        edited = await rest.complex_orders.edit(N, 77, {"ratio-price-threshold": "1.5"})
+        checked = await rest.complex_orders.dry_run_replace(N, 77, {"type": "PAIRS", "orders": []})
+    assert edited.ratio_price_threshold == Decimal("1.5")
+    assert checked.complex_order.id == 77
+    assert [r.method for r in api.requests] == ["PATCH", "POST"]
+
+
+async def test_calls_log_entry_and_exit_with_outcome(caplog: pytest.LogCaptureFixture) -> None:
+    api = FakeApi()
+    api.add("GET", f"/accounts/{N}/orders/1", ORDER)
+    caplog.set_level(logging.DEBUG, logger="adapters.tastytrade.rest.base")
+    async with rest_over(api) as rest:
+        await rest.orders.get(N, 1)
+        with pytest.raises(NotFound):
+            await rest.orders.get(N, 2)
+    lines = [r.getMessage() for r in caplog.records if r.name == "adapters.tastytrade.rest.base"]
+    assert lines[0] == f"-> GET /accounts/{N}/orders/1"
+    assert lines[1].startswith(f"<- GET /accounts/{N}/orders/1 ok: Order")
+    assert lines[3].startswith(f"<- GET /accounts/{N}/orders/2 failed: NotFound")
