@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -31,8 +32,9 @@ stack_app = typer.Typer(
 )
 app.add_typer(stack_app, name="stack")
 
-console = Console()
-err_console = Console(stderr=True)
+# wide output when piped (rich would otherwise wrap tables at 80 columns)
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 logger = logging.getLogger("tastystream")
 
 

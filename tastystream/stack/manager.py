@@ -149,6 +149,13 @@ class LocalStack:
     async def _kafka_healthy(self) -> bool:
         from aiokafka.client import AIOKafkaClient
 
+        try:  # a plain TCP probe first, so a closed port is not logged as an aiokafka error
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(self.config.host, self.config.kafka_port), 2
+            )
+            writer.close()
+        except (OSError, TimeoutError):
+            return False
         client = AIOKafkaClient(
             bootstrap_servers=self.config.kafka_bootstrap, request_timeout_ms=3000
         )

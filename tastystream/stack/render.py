@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from rich.table import Table
 
@@ -16,13 +17,20 @@ _STYLE = {
 }
 
 
+def _short(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def status_table(statuses: Sequence[ServiceStatus]) -> Table:
     table = Table(title="local stack", title_justify="left")
     for column in ("service", "state", "address", "pid", "log"):
         table.add_column(column)
     for s in statuses:
         state = f"[{_STYLE[s.state]}]{s.state.value}[/]"
-        table.add_row(s.name, state, s.address, str(s.pid or ""), str(s.log_file))
+        table.add_row(s.name, state, s.address, str(s.pid or ""), _short(s.log_file))
         if s.detail:
             table.add_row("", "", s.detail, "", "")
     return table
