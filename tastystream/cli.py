@@ -186,19 +186,27 @@ def sandbox(
     ] = 1.0,
 ) -> None:
     """Run the simulated Tastytrade (REST + OAuth + DXLink + account streamer)."""
-    from sandbox.cli import run_sandbox
+    import contextlib
+    from dataclasses import replace
+
+    from sandbox.__main__ import main as sandbox_main
+    from sandbox.config import SandboxConfig
 
     bootstrap()
-    run_sandbox(
+    defaults = SandboxConfig()
+    config = replace(
+        defaults,
         host=host,
         port=port,
         seed=seed,
-        client_secret=client_secret,
-        refresh_token=refresh_token,
-        accounts=tuple(account or ()),
+        client_secret=client_secret or defaults.client_secret,
+        refresh_token=refresh_token or defaults.refresh_token,
+        accounts=tuple(account) if account else defaults.accounts,
         state_file=state,
         clock_speed=clock_speed,
     )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(sandbox_main(config))
 
 
 # ------------------------------------------------------------------------- run/demo

@@ -28,7 +28,9 @@ _PATTERNS: Final[tuple[re.Pattern[str], ...]] = (
     # "Bearer xyz" anywhere, also as the value of auth-token
     re.compile(r"(?i)(bearer\s+)(?!\[REDACTED\])[^\s\"',;&}]+"),
     # JSON / dict style: "key": "value"  or 'key': 'value'
-    re.compile(rf"""(?i)(["']?(?:{_KEY_NAMES})["']?\s*[:=]\s*["'])(?!\[REDACTED\])[^"'\s]*(["']?)"""),
+    re.compile(
+        rf"""(?i)(["']?(?:{_KEY_NAMES})["']?\s*[:=]\s*["'])(?!\[REDACTED\])[^"'\s]*(["']?)"""
+    ),
     # header / query style: key: value, key=value (until whitespace, &, comma, quote)
     re.compile(rf"""(?i)\b((?:{_KEY_NAMES})\s*[:=]\s*)(?!\[REDACTED\])(?!["'])[^\s&,;"'}}]+"""),
 )
@@ -82,7 +84,8 @@ def _substitute(match: re.Match[str]) -> str:
 
 
 _STANDARD_ATTRS: Final = frozenset(
-    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys() | {"message", "asctime"}
+    logging.LogRecord("", 0, "", 0, "", None, None).__dict__.keys()
+    | {"message", "asctime", "color_message", "taskName"}
 )
 
 
