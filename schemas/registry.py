@@ -172,14 +172,19 @@ class SchemaRegistry:
         )
         return str(result.get("compatibilityLevel") or result.get("compatibility"))
 
-    async def is_compatible(self, subject: str, schema: str | Mapping[str, Any]) -> bool:
-        """Would ``schema`` be accepted under ``subject``'s compatibility (True if no versions)?"""
+    async def is_compatible(
+        self, subject: str, schema: str | Mapping[str, Any], *, version: str | None = None
+    ) -> bool:
+        """Would ``schema`` be accepted under ``subject``? True if the subject has no versions.
+
+        Without ``version`` the check follows the subject's level (``BACKWARD_TRANSITIVE``: every
+        registered version); with ``version`` (e.g. ``"latest"``) only that one is checked.
+        """
+        path = f"/compatibility/subjects/{self._subject_path(subject)}/versions"
+        if version is not None:
+            path += f"/{quote(version, safe='')}"
         try:
-            result = await self._call(
-                "POST",
-                f"/compatibility/subjects/{self._subject_path(subject)}/versions/latest",
-                {"schema": _canonical(schema)},
-            )
+            result = await self._call("POST", path, {"schema": _canonical(schema)})
         except SchemaNotFound:
             return True
         return bool(result.get("is_compatible"))
