@@ -16,7 +16,14 @@ from enum import Enum
 from types import UnionType
 from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+)
 
 from adapters.tastytrade.errors import ErrorStream, ParseFailure, ParseWarning
 
@@ -72,6 +79,10 @@ def _epoch_or_datetime(value: Any) -> Any:
     return value
 
 
+def _epoch_ms(value: datetime) -> int:
+    return round(value.timestamp() * 1000)
+
+
 def _aware(value: Any) -> Any:
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
@@ -92,8 +103,13 @@ NanDec = Annotated[Decimal, Field(allow_inf_nan=True)]
 """Decimal that the API may send as ``"NaN"`` (fixing prices, marks, market data)."""
 Timestamp = Annotated[datetime, BeforeValidator(_aware)]
 """ISO-8601 date-time with offset (``Z`` or ``+00:00``); naive values are taken as UTC."""
-EpochTimestamp = Annotated[datetime | None, BeforeValidator(_epoch_or_datetime)]
-"""Epoch milliseconds or ISO-8601; ``0`` (dry-run placeholder) becomes ``None``."""
+EpochTimestamp = Annotated[
+    datetime | None,
+    BeforeValidator(_epoch_or_datetime),
+    PlainSerializer(_epoch_ms, return_type=int, when_used="json-unless-none"),
+]
+"""Epoch milliseconds or ISO-8601 in; ``0`` (dry-run placeholder) becomes ``None``; JSON out
+is epoch milliseconds again, as the API sends it."""
 DatePrefix = Annotated[date, BeforeValidator(_date_prefix)]
 
 

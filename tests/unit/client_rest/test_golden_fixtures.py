@@ -321,3 +321,13 @@ async def test_fixture_parses(name: str) -> None:
         assert {(w.model, w.field_name) for w in warnings} == expected
     else:
         assert warnings == [], [w.message for w in warnings]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_fixture_models_serialize_back_to_the_same_wire(name: str) -> None:
+    """``to_wire`` is a fixed point: parse(to_wire(m)).to_wire() == to_wire(m)."""
+    _, items = _parse(name, ErrorStream())
+    for item in items:
+        wire = item.to_wire()
+        again = parse_model(type(item), wire).to_wire()
+        assert again == wire

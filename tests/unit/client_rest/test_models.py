@@ -260,3 +260,10 @@ def test_any_unknown_fields_are_kept_and_never_fail(extra: dict[str, int]) -> No
     }
     order = parse_model(Order, {**ORDER, **extra})
     assert order.model_extra == extra
+
+
+def test_order_updated_at_serializes_back_to_epoch_ms() -> None:
+    wire = parse_model(Order, ORDER).to_wire()
+    assert wire["updated-at"] == 1741014000100
+    assert wire["legs"][0]["action"] == "Buy to Open"
+    assert "id" in wire
