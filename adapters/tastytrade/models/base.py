@@ -89,6 +89,10 @@ def _aware(value: Any) -> Any:
     return value
 
 
+def _blank_to_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
 def _date_prefix(value: Any) -> Any:
     """``"2026-12-18 14:30:00"`` → ``"2026-12-18"`` (future-option maturity dates)."""
     if isinstance(value, str) and len(value) > 10 and value[10] in " T":
@@ -99,8 +103,11 @@ def _date_prefix(value: Any) -> Any:
 # --- wire scalar types -----------------------------------------------------------------------
 Dec = Decimal
 """Finite decimal (JSON string or number); money and quantities."""
-NanDec = Annotated[Decimal, Field(allow_inf_nan=True)]
-"""Decimal that the API may send as ``"NaN"`` (fixing prices, marks, market data)."""
+NanDec = Annotated[
+    Annotated[Decimal, Field(allow_inf_nan=True)] | None, BeforeValidator(_blank_to_none)
+]
+"""Decimal that the API may send as ``"NaN"`` or blank (marks, market data, metrics);
+blank becomes ``None`` (use with ``| None``)."""
 Timestamp = Annotated[datetime, BeforeValidator(_aware)]
 """ISO-8601 date-time with offset (``Z`` or ``+00:00``); naive values are taken as UTC."""
 EpochTimestamp = Annotated[

@@ -121,7 +121,7 @@ class Order(TastytradeModel):
     leg_count: int | None = None
     ext_exchange_order_number: str | None = None
     ext_client_order_id: str | None = None
-    ext_global_order_number: int | None = None
+    ext_global_order_number: str | None = None
     destination_venue: str | None = None
 
     @property

@@ -20,7 +20,7 @@ class SessionInfo(TastytradeModel):
 
 
 class MarketSession(TastytradeModel):
-    instrument_collection: str
+    instrument_collection: str | None = None
     state: MarketSessionStateField
     open_at: Timestamp | None = None
     close_at: Timestamp | None = None

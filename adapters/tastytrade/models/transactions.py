@@ -62,7 +62,7 @@ class Transaction(TastytradeModel):
     other_charge_effect: PriceEffectField | None = None
     other_charge_description: str | None = None
     ext_exchange_order_number: str | None = None
-    ext_global_order_number: int | None = None
+    ext_global_order_number: str | None = None
     ext_group_id: str | None = None
     ext_group_fill_id: str | None = None
     ext_exec_id: str | None = None

@@ -165,9 +165,12 @@ def test_offsets_are_parsed_not_compared_as_strings() -> None:
 
 
 def test_nan_allowed_where_the_api_sends_it_but_not_in_money() -> None:
-    data = parse_model(MarketData, {"symbol": "X", "instrument-type": "Equity", "bid": "NaN"})
+    data = parse_model(
+        MarketData, {"symbol": "X", "instrument-type": "Equity", "bid": "NaN", "ask": ""}
+    )
     assert data.bid is not None
     assert data.bid.is_nan()
+    assert data.ask is None
     with pytest.raises(ParseFailure):
         parse_model(Order, {**ORDER, "price": "NaN"})
 
