@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import cast
 
 from sandbox import clock as sessions
 from sandbox.catalog import Catalog
@@ -26,7 +27,16 @@ from sandbox.clock import SimClock
 from sandbox.instruments.info import InstrumentInfo
 from sandbox.instruments.specs import EQUITY_BY_SYMBOL, FUTURE_BY_CODE
 from sandbox.pricing import Greeks, black76, black_scholes, smile, uniform
-from sandbox.quotes import STEP_MS, Model, Tick, build_model, day_stats, effective_time, path_for
+from sandbox.quotes import (
+    STEP_MS,
+    DayStats,
+    Model,
+    Tick,
+    build_model,
+    day_stats,
+    effective_time,
+    path_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -242,29 +252,26 @@ class Market:
         else:
             mid = model.spot(te)
         bid, ask = model.quote(mid, estep)
-        last, last_size, last_ms, direction = self._last_trade(model, estep, bid, ask)
-        stats = day_stats(self, model, te)
         key = model.key
-        bid_size = model.size(uniform(key, estep, 1))
-        ask_size = model.size(uniform(key, estep, 2))
         return Tick(
-            symbol=model.info.symbol,
-            step=step,
-            ts_ms=int(te * 1000),
-            bid=bid,
-            ask=ask,
-            bid_size=bid_size,
-            ask_size=ask_size,
-            mid=(bid + ask) / 2 if bid > 0 else mid,
-            theo=mid,
-            last=last,
-            last_size=last_size,
-            last_ms=last_ms,
-            tick_direction=direction,
-            stats=stats,
-            greeks=greeks,
-            underlying_price=underlying_price,
+            self,
+            model,
+            step,
+            te,
+            bid,
+            ask,
+            model.size(uniform(key, estep, 1)),
+            model.size(uniform(key, estep, 2)),
+            mid,
+            greeks,
+            underlying_price,
         )
+
+    def trade_of(self, tick: Tick) -> tuple[float, float, int, str]:
+        return self._last_trade(tick.model, tick.estep, tick.bid, tick.ask)
+
+    def stats_of(self, tick: Tick) -> DayStats:
+        return day_stats(self, tick.model, tick.te, tick.theo)
 
     def _last_trade(
         self, model: Model, estep: int, bid: float, ask: float
@@ -284,6 +291,25 @@ class Market:
                 direction = "UP" if side < 0.5 else "DOWN"
                 return price, model.trade_size(uniform(key, s, 5)), s * STEP_MS, direction
         return model.round((bid + ask) / 2), 0.0, estep * STEP_MS, "ZERO"
+
+    def _last_trade_sparse(self, model: Model, estep: int) -> tuple[float, float, int, str]:
+        """Illiquid instruments (options) trade once a minute at most: cached per minute."""
+        minute = (estep * STEP_MS) // 60_000
+        cached = model.day.get("trade")
+        if isinstance(cached, tuple) and cached[0] == minute:
+            return cast(tuple[float, float, int, str], cached[1])
+        t = minute * 60.0
+        b, a = model.quote(self.mid_at(model, t), minute)
+        side = uniform(model.key, minute, 4)
+        price = a if side < 0.5 or b <= 0 else b
+        result = (
+            price,
+            model.trade_size(uniform(model.key, minute, 5)),
+            int(t * 1000),
+            "UP" if side < 0.5 else "DOWN",
+        )
+        model.day["trade"] = (minute, result)
+        return result
 
     def _mid_at_step(self, model: Model, s: int) -> float:
         return self.mid_at(model, s * STEP_MS / 1000.0)

@@ -34,7 +34,7 @@ def key_of(seed: int, name: str) -> int:
 
 def uniform(key: int, a: int, b: int = 0) -> float:
     """Uniform in [0, 1) from ``key`` and two integer coordinates."""
-    return mix64(key ^ mix64((a * 0x9E3779B1 + b * 0x85EBCA77) & _MASK)) * _INV64
+    return mix64(key ^ ((a * 0xD1B54A32D192ED03 + b * 0x8CB92BA72F3D8DD7) & _MASK)) * _INV64
 
 
 def gauss(key: int, a: int, b: int = 0) -> float:
@@ -45,35 +45,56 @@ def gauss(key: int, a: int, b: int = 0) -> float:
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
+_FAST = 10  # levels below this are summed per call; slower ones are linear per window
+_WINDOW = float(1 << _FAST)
+_SQRT = [math.sqrt(float(1 << level)) for level in range(LEVELS)]
+
+
 class Path:
     """A continuous, random-access, deterministic log-price path with annual vol ``vol``."""
 
-    __slots__ = ("_cache", "_key", "_sigma")
+    __slots__ = ("_cache", "_key", "_sigma", "_slow")
 
     def __init__(self, key: int, vol: float) -> None:
         self._key = key
-        self._sigma = vol / math.sqrt(SECONDS_PER_YEAR)
+        self._sigma = vol / math.sqrt(SECONDS_PER_YEAR) * 0.5
         self._cache: list[tuple[int, float, float]] = [(-(1 << 62), 0.0, 0.0)] * LEVELS
+        self._slow: tuple[int, float, float] = (-(1 << 62), 0.0, 0.0)
+
+    def _level(self, level: int, k: int) -> tuple[float, float]:
+        cached = self._cache[level]
+        if cached[0] == k:
+            return cached[1], cached[2]
+        g0 = cached[2] if cached[0] == k - 1 else gauss(self._key, level, k)
+        g1 = gauss(self._key, level, k + 1)
+        self._cache[level] = (k, g0, g1)
+        return g0, g1
 
     def value(self, t: float) -> float:
         """Log-return relative to the reference level at time ``t`` (epoch seconds)."""
-        total = 0.0
-        cache = self._cache
-        key = self._key
-        for level in range(LEVELS):
+        window = math.floor(t / _WINDOW)
+        slow = self._slow
+        if slow[0] != window:
+            # every level >= _FAST has knots on multiples of the window: linear inside it
+            start = window * _WINDOW
+            at0 = at1 = 0.0
+            for level in range(_FAST, LEVELS):
+                spacing = float(1 << level)
+                k = math.floor(start / spacing)
+                g0, g1 = self._level(level, k)
+                f0 = start / spacing - k
+                f1 = (start + _WINDOW) / spacing - k
+                at0 += (g0 + (g1 - g0) * f0) * _SQRT[level]
+                at1 += (g0 + (g1 - g0) * f1) * _SQRT[level]
+            slow = self._slow = (window, at0, (at1 - at0) / _WINDOW)
+        total = slow[1] + slow[2] * (t - window * _WINDOW)
+        for level in range(_FAST):
             spacing = float(1 << level)
             pos = t / spacing
             k = math.floor(pos)
-            cached = cache[level]
-            if cached[0] == k:
-                g0, g1 = cached[1], cached[2]
-            else:
-                g0 = cached[2] if cached[0] == k - 1 else gauss(key, level, k)
-                g1 = gauss(key, level, k + 1)
-                cache[level] = (k, g0, g1)
-            frac = pos - k
-            total += (g0 + (g1 - g0) * frac) * math.sqrt(spacing)
-        return total * self._sigma * 0.5
+            g0, g1 = self._level(level, k)
+            total += (g0 + (g1 - g0) * (pos - k)) * _SQRT[level]
+        return total * self._sigma
 
 
 # ----------------------------------------------------------------------------- options

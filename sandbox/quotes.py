@@ -7,7 +7,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from sandbox import clock as sessions
 from sandbox.catalog import Catalog
@@ -50,26 +50,99 @@ class DayStats:
         return (self.session_date - date(1970, 1, 1)).days
 
 
-@dataclass(slots=True)
-class Tick:
-    """Everything known about one instrument at one simulation step (floats)."""
+class TickResolver(Protocol):
+    def trade_of(self, tick: Tick) -> tuple[float, float, int, str]: ...
 
-    symbol: str
-    step: int
-    ts_ms: int
-    bid: float
-    ask: float
-    bid_size: float
-    ask_size: float
-    mid: float
-    theo: float
-    last: float
-    last_size: float
-    last_ms: int
-    tick_direction: str
-    stats: DayStats
-    greeks: Greeks | None
-    underlying_price: float
+    def stats_of(self, tick: Tick) -> DayStats: ...
+
+
+class Tick:
+    """Everything known about one instrument at one simulation step (floats).
+
+    Quote fields are computed eagerly; the last trade and the day statistics lazily, on first
+    access, because most consumers (a Quote subscription) never need them.
+    """
+
+    __slots__ = (
+        "_resolver",
+        "_stats",
+        "_trade",
+        "ask",
+        "ask_size",
+        "bid",
+        "bid_size",
+        "estep",
+        "greeks",
+        "mid",
+        "model",
+        "step",
+        "symbol",
+        "te",
+        "theo",
+        "ts_ms",
+        "underlying_price",
+    )
+
+    def __init__(
+        self,
+        resolver: TickResolver,
+        model: Model,
+        step: int,
+        te: float,
+        bid: float,
+        ask: float,
+        bid_size: float,
+        ask_size: float,
+        theo: float,
+        greeks: Greeks | None,
+        underlying_price: float,
+    ) -> None:
+        self._resolver = resolver
+        self.model = model
+        self.symbol = model.info.symbol
+        self.step = step
+        self.te = te
+        self.estep = int(te * 1000) // STEP_MS
+        self.ts_ms = int(te * 1000)
+        self.bid = bid
+        self.ask = ask
+        self.bid_size = bid_size
+        self.ask_size = ask_size
+        self.mid = (bid + ask) / 2 if bid > 0 else theo
+        self.theo = theo
+        self.greeks = greeks
+        self.underlying_price = underlying_price
+        self._trade: tuple[float, float, int, str] | None = None
+        self._stats: DayStats | None = None
+
+    @property
+    def trade(self) -> tuple[float, float, int, str]:
+        """(price, size, time ms, tick direction) of the last trade."""
+        if self._trade is None:
+            self._trade = self._resolver.trade_of(self)
+        return self._trade
+
+    @property
+    def last(self) -> float:
+        return self.trade[0]
+
+    @property
+    def last_size(self) -> float:
+        return self.trade[1]
+
+    @property
+    def last_ms(self) -> int:
+        return self.trade[2]
+
+    @property
+    def tick_direction(self) -> str:
+        return self.trade[3]
+
+    @property
+    def stats(self) -> DayStats:
+        if self._stats is None:
+            self._stats = self._resolver.stats_of(self)
+        return self._stats
 
 
 @dataclass(eq=False)
@@ -249,16 +322,21 @@ def effective_time(model: Model, t: float) -> float:
 
 def _session_window(model: Model, te: float) -> tuple[date, float, float, float, float]:
     """(session date, window start, regular open, window end, previous close) around ``te``."""
-    now = datetime.fromtimestamp(te, UTC)
-    if model.collection == sessions.CRYPTO:
+    return _session_window_cached(model.collection, model.regular_only, int(te // 60))
+
+
+@lru_cache(maxsize=65536)
+def _session_window_cached(
+    collection: str, regular_only: bool, minute: int
+) -> tuple[date, float, float, float, float]:
+    now = datetime.fromtimestamp(minute * 60, UTC)
+    if collection == sessions.CRYPTO:
         start = datetime(now.year, now.month, now.day, tzinfo=UTC).timestamp()
         return now.date(), start, start, start + 86400, start
-    day = sessions.trading_date(model.collection, now)
-    session = sessions.session_for(model.collection, day) or sessions.previous_session(
-        model.collection, day
-    )
-    prev = sessions.previous_session(model.collection, session.session_date)
-    if model.regular_only:
+    day = sessions.trading_date(collection, now)
+    session = sessions.session_for(collection, day) or sessions.previous_session(collection, day)
+    prev = sessions.previous_session(collection, session.session_date)
+    if regular_only:
         return (
             session.session_date,
             session.open_at.timestamp(),
@@ -295,40 +373,58 @@ def cumulative_volume(model: Model, te: float) -> float:
     return math.floor(total * volume_fraction((te - start) / max(1.0, end - start)))
 
 
-def day_stats(market: Market, model: Model, te: float) -> DayStats:
-    day, start, open_ts, end, prev_close_ts = _session_window(model, te)
+def day_stats(market: Market, model: Model, te: float, current: float) -> DayStats:
+    """Day statistics at ``te``; ``current`` is the mid price at ``te``."""
+    day, start, open_ts, end, prev_close_ts = _session_window_cached(
+        model.collection, model.regular_only, int(te // 60)
+    )
     cache = model.day
     if cache.get("date") != day:
         cache.clear()
-        cache["date"] = day
-        cache["sampled"] = start
         first = market.mid_at(model, start + 0.001)
-        cache["high"] = first
-        cache["low"] = first
-        cache["prev_close"] = market.mid_at(model, prev_close_ts - 0.001)
-        cache["year"] = _year_range(market, model, day)
+        prev_day = sessions.previous_trading_day(day)
+        cache.update(
+            date=day,
+            sampled=start,
+            high=first,
+            low=first,
+            open=None,
+            prev_close=market.mid_at(model, prev_close_ts - 0.001),
+            prev_volume=math.floor(model.adv * _day_factor(model, prev_day)),
+            total=model.adv * _day_factor(model, day),
+            year=_year_range(market, model, day),
+        )
     sampled = float(cache["sampled"])  # type: ignore[arg-type]
     high = float(cache["high"])  # type: ignore[arg-type]
     low = float(cache["low"])  # type: ignore[arg-type]
     step = 300.0 if model.kind in ("option", "fop") else 60.0
-    while sampled + step <= te:
-        sampled += step
-        price = market.mid_at(model, sampled)
-        high, low = max(high, price), min(low, price)
-    current = market.mid_at(model, te)
-    cache.update(sampled=sampled, high=high, low=low)
-    open_price = market.mid_at(model, (open_ts if te >= open_ts else start) + 0.001)
+    if sampled + step <= te:
+        while sampled + step <= te:
+            sampled += step
+            price = market.mid_at(model, sampled)
+            high, low = max(high, price), min(low, price)
+        cache.update(sampled=sampled, high=high, low=low)
+    open_price = cache["open"]
+    if open_price is None:
+        open_price = market.mid_at(model, (open_ts if te >= open_ts else start) + 0.001)
+        if te >= open_ts:
+            cache["open"] = open_price
+    open_f = float(open_price)  # type: ignore[arg-type]
     year_low, year_high = cast(tuple[float, float], cache["year"])
-    total = model.adv * _day_factor(model, day)
-    prev_day = sessions.previous_trading_day(day)
+    total = float(cache["total"])  # type: ignore[arg-type]
+    volume = (
+        math.floor(total * volume_fraction((te - start) / max(1.0, end - start)))
+        if model.adv > 0
+        else 0.0
+    )
     return DayStats(
         session_date=day,
-        open=open_price,
-        high=max(high, current, open_price),
-        low=min(low, current, open_price),
+        open=open_f,
+        high=max(high, current, open_f),
+        low=min(low, current, open_f),
         prev_close=float(cache["prev_close"]),  # type: ignore[arg-type]
-        volume=cumulative_volume(model, te) if end > start else total,
-        prev_volume=math.floor(model.adv * _day_factor(model, prev_day)),
+        volume=volume,
+        prev_volume=float(cache["prev_volume"]),  # type: ignore[arg-type]
         year_high=max(float(year_high), high),
         year_low=min(float(year_low), low),
     )
@@ -347,6 +443,7 @@ __all__ = [
     "DayStats",
     "Model",
     "Tick",
+    "TickResolver",
     "build_model",
     "cumulative_volume",
     "day_stats",
