@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 
 from tastystream.logs import configure_logging
 from tastystream.stack.registry.server import serve
@@ -21,6 +22,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     configure_logging(args.log_level)
+    # our own lines cover uvicorn's lifecycle messages (which carry terminal colour extras)
+    logging.getLogger("uvicorn.error").setLevel(max(logging.WARNING, logging.getLogger().level))
     asyncio.run(serve(args.host, args.port, args.bootstrap, args.topic))
 
 

@@ -114,7 +114,12 @@ def create_app(registry: SchemaRegistry) -> Starlette:
 
     async def subjects(request: Request) -> Response:
         prefix = request.query_params.get("subjectPrefix", "")
-        return JsonResponse(registry.subjects(deleted=_flag(request, "deleted"), prefix=prefix))
+        names = registry.subjects(
+            deleted=_flag(request, "deleted"),
+            deleted_only=_flag(request, "deletedOnly"),
+            prefix=prefix,
+        )
+        return JsonResponse(names)
 
     async def subject(request: Request) -> Response:
         name = request.path_params["subject"]
@@ -131,7 +136,9 @@ def create_app(registry: SchemaRegistry) -> Starlette:
         if request.method == "POST":
             schema_id = await registry.register(name, await _schema_request(request))
             return JsonResponse({"id": schema_id})
-        entries = registry.versions(name, deleted=_flag(request, "deleted"))
+        entries = registry.versions(
+            name, deleted=_flag(request, "deleted"), deleted_only=_flag(request, "deletedOnly")
+        )
         return JsonResponse([e.version for e in entries])
 
     async def version(request: Request) -> Response:
@@ -146,6 +153,10 @@ def create_app(registry: SchemaRegistry) -> Starlette:
         name, raw = request.path_params["subject"], request.path_params["version"]
         entry = registry.version(name, raw, deleted=_flag(request, "deleted"))
         return Response(registry.schema(entry.id).text, media_type=CONTENT_TYPE)
+
+    async def referenced_by(request: Request) -> Response:
+        name, raw = request.path_params["subject"], request.path_params["version"]
+        return JsonResponse(registry.referenced_by(name, raw))
 
     async def compatibility(request: Request) -> Response:
         name = request.path_params["subject"]
@@ -200,6 +211,7 @@ def create_app(registry: SchemaRegistry) -> Starlette:
         Route(subject_path + "/versions", versions, methods=["GET", "POST"]),
         Route(version_path, version, methods=["GET", "DELETE"]),
         Route(version_path + "/schema", version_schema, methods=["GET"]),
+        Route(version_path + "/referencedby", referenced_by, methods=["GET"]),
         Route("/compatibility" + subject_path + "/versions", compatibility, methods=["POST"]),
         Route("/compatibility" + version_path, compatibility, methods=["POST"]),
         Route("/config", config, methods=["GET", "PUT", "DELETE"]),

@@ -10,6 +10,7 @@ __all__ = [
     "InvalidCompatibilityLevel",
     "InvalidSchema",
     "InvalidVersion",
+    "ReferenceExists",
     "RegistryError",
     "SchemaNotFound",
     "StoreError",
@@ -153,6 +154,17 @@ class InvalidCompatibilityLevel(RegistryError):
         super().__init__(
             f"Invalid compatibility level {level!r}. Valid values are none, backward, forward, "
             "full, backward_transitive, forward_transitive, and full_transitive"
+        )
+
+
+class ReferenceExists(RegistryError):
+    status = 422
+    error_code = 42206
+
+    def __init__(self, subject: str, version: int, ids: list[int]) -> None:
+        super().__init__(
+            f"Subject '{subject}' Version {version} is referenced by schemas {ids}; "
+            "delete those first"
         )
 
 

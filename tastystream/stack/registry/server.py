@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Iterator
 
 import uvicorn
@@ -25,6 +26,13 @@ log = logging.getLogger(__name__)
 
 
 class _Server(uvicorn.Server):
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            log.info(
+                "schema registry listening on http://%s:%d", self.config.host, self.config.port
+            )
+
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         # Handle signals on the loop and do not re-raise them afterwards (uvicorn's default),
@@ -47,6 +55,5 @@ async def serve(host: str, port: int, bootstrap: str, topic: str = "_schemas") -
             app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
         )
         server = _Server(config)
-        log.info("schema registry listening on http://%s:%d (topic %s)", host, port, topic)
         await server.serve()
     log.info("schema registry stopped")

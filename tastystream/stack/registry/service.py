@@ -20,6 +20,7 @@ from tastystream.stack.registry.errors import (
     InvalidCompatibilityLevel,
     InvalidSchema,
     InvalidVersion,
+    ReferenceExists,
     SchemaNotFound,
     StoreError,
     SubjectConfigNotFound,
@@ -131,15 +132,24 @@ class SchemaRegistry:
         return sorted({e.subject for e in self.schema_versions(schema_id, deleted=deleted)})
 
     # ------------------------------------------------------------ subjects
-    def subjects(self, *, deleted: bool = False, prefix: str = "") -> list[str]:
-        names = self.store.state.subject_names(deleted=deleted)
+    def subjects(
+        self, *, deleted: bool = False, deleted_only: bool = False, prefix: str = ""
+    ) -> list[str]:
+        names = self.store.state.subject_names(deleted=deleted, deleted_only=deleted_only)
         return [s for s in names if s.startswith(prefix)]
 
-    def versions(self, subject: str, *, deleted: bool = False) -> list[VersionEntry]:
-        entries = self.store.state.versions(subject, deleted=deleted)
-        if not entries:
+    def versions(
+        self, subject: str, *, deleted: bool = False, deleted_only: bool = False
+    ) -> list[VersionEntry]:
+        state = self.store.state
+        entries = state.versions(subject, deleted=deleted, deleted_only=deleted_only)
+        if not entries and not (deleted_only and state.versions(subject, deleted=True)):
             raise SubjectNotFound(subject)
         return entries
+
+    def referenced_by(self, subject: str, raw_version: str) -> list[int]:
+        entry = self.version(subject, raw_version)
+        return self.store.state.referenced_by(subject, entry.version)
 
     def version(self, subject: str, raw_version: str, *, deleted: bool = False) -> VersionEntry:
         number = parse_version(raw_version)
@@ -184,6 +194,7 @@ class SchemaRegistry:
         level = self.level(subject)
         problems = check_compatibility(level, candidate.node, self._nodes(live))
         if problems:
+            log.info("rejected schema for subject=%s (%s): %s", subject, level.value, problems[0])
             raise IncompatibleSchema(problems)
         schema_id = state.ids_by_key.get(candidate.key)
         text = candidate.text if schema_id is None else state.schemas[schema_id].text
@@ -274,6 +285,10 @@ class SchemaRegistry:
             every = state.versions(subject, deleted=True)
             if not every:
                 raise SubjectNotFound(subject)
+            for entry in every:
+                users = state.referenced_by(subject, entry.version)
+                if users:
+                    raise ReferenceExists(subject, entry.version, users)
             if not permanent:
                 live = [e.version for e in every if not e.deleted]
                 if not live:
@@ -312,6 +327,9 @@ class SchemaRegistry:
                 raise VersionSoftDeleted(subject, number)
             if permanent and not entry.deleted:
                 raise VersionNotSoftDeleted(subject, number)
+            users = self.store.state.referenced_by(subject, number)
+            if users:
+                raise ReferenceExists(subject, number, users)
             if permanent:
                 await self.store.write(SchemaKey(subject, number), None)
             else:

@@ -132,12 +132,20 @@ class RegistryState:
             del self.ids_by_key[stored.key]
 
     # ---------------------------------------------------------------- queries
-    def versions(self, subject: str, *, deleted: bool = False) -> list[VersionEntry]:
+    def versions(
+        self, subject: str, *, deleted: bool = False, deleted_only: bool = False
+    ) -> list[VersionEntry]:
         """The subject's versions, oldest first (soft-deleted ones only if ``deleted``)."""
-        return [e for e in self.subjects.get(subject, {}).values() if deleted or not e.deleted]
+        entries = self.subjects.get(subject, {}).values()
+        if deleted_only:
+            return [e for e in entries if e.deleted]
+        return [e for e in entries if deleted or not e.deleted]
 
-    def subject_names(self, *, deleted: bool = False) -> list[str]:
-        return sorted(s for s in self.subjects if self.versions(s, deleted=deleted))
+    def subject_names(self, *, deleted: bool = False, deleted_only: bool = False) -> list[str]:
+        """Subjects with a live version (or any version, or a soft-deleted one)."""
+        return sorted(
+            s for s in self.subjects if self.versions(s, deleted=deleted, deleted_only=deleted_only)
+        )
 
     def subjects_of(self, schema_id: int, *, deleted: bool = False) -> list[VersionEntry]:
         return [
@@ -146,6 +154,14 @@ class RegistryState:
             for e in versions.values()
             if e.id == schema_id and (deleted or not e.deleted)
         ]
+
+    def referenced_by(self, subject: str, version: int) -> list[int]:
+        """Ids of stored schemas that reference ``subject`` ``version``."""
+        return sorted(
+            s.id
+            for s in self.schemas.values()
+            if any(r.subject == subject and r.version == version for r in s.references)
+        )
 
     def reference_texts(self, references: tuple[SchemaReference, ...]) -> list[str]:
         """Texts of referenced schemas, dependencies first (raises LookupError if missing)."""

@@ -205,6 +205,8 @@ async def test_soft_and_permanent_subject_delete(api: Api) -> None:
     assert (await api.client.get("/subjects")).json() == []
     assert (await api.client.get("/subjects?deleted=true")).json() == ["s"]
     assert (await api.client.get("/subjects/s/versions?deleted=true")).json() == [1, 2]
+    assert (await api.client.get("/subjects/s/versions?deletedOnly=true")).json() == [1, 2]
+    assert (await api.client.get("/subjects?deletedOnly=true")).json() == ["s"]
     assert error(await api.client.get("/subjects/s/versions")) == (404, 40401)
     # soft-deleted schemas stay readable by id, for consumers of old data
     assert (await api.client.get(f"/schemas/ids/{id1}")).status_code == 200
@@ -220,6 +222,7 @@ async def test_version_delete_rules_and_numbering(api: Api) -> None:
     assert (await api.client.delete("/subjects/s/versions/latest")).json() == 2
     assert error(await api.client.delete("/subjects/s/versions/2")) == (404, 40406)
     assert (await api.client.get("/subjects/s/versions")).json() == [1]
+    assert (await api.client.get("/subjects/s/versions?deletedOnly=true")).json() == [2]
     assert (await api.client.get("/subjects/s/versions/2?deleted=true")).json()["id"] == id2
     # registering the deleted schema again makes a new version with the same id
     assert await api.id_of("s", V2) == id2
@@ -239,6 +242,14 @@ async def test_schema_references(api: Api) -> None:
     assert registered.json() == {"id": 2}
     fetched = (await api.client.get("/schemas/ids/2")).json()
     assert fetched["references"] == refs
+    assert (await api.client.get("/subjects/side/versions/1/referencedby")).json() == [2]
+    # a referenced schema cannot be deleted while something uses it
+    assert error(await api.client.delete("/subjects/side/versions/1")) == (422, 42206)
+    assert error(await api.client.delete("/subjects/side")) == (422, 42206)
+    assert (await api.client.delete("/subjects/order")).json() == [1]
+    assert error(await api.client.delete("/subjects/side")) == (422, 42206)
+    assert (await api.client.delete("/subjects/order?permanent=true")).json() == [1]
+    assert (await api.client.delete("/subjects/side")).json() == [1]
 
 
 async def test_unknown_routes_answer_in_confluent_shape(api: Api) -> None:
