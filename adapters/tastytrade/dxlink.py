@@ -1,0 +1,599 @@
+"""The DXLink quote streamer: protocol state machine, subscriptions, one reconnect loop (§5).
+
+Handshake, in the strict order tastytrade requires: SETUP → wait ``AUTH_STATE
+UNAUTHORIZED`` → AUTH → wait ``AUTHORIZED`` → per event type one channel (CHANNEL_REQUEST →
+CHANNEL_OPENED → FEED_SETUP COMPACT with the full field list → FEED_SUBSCRIPTION) →
+KEEPALIVE every ``keepalive_interval`` seconds. Candle channels use the HISTORY contract
+(AUTO gives no backfill), every other type AUTO.
+
+The subscription set held here is the source of truth: ``subscribe``/``unsubscribe`` may be
+called at any time from any task, and the whole set is replayed (in chunks below 8 KB)
+after every reconnect. The connection counts as dead when it closes, errors or stays silent
+longer than ``keepalive_timeout``; each reconnect is reported as :class:`StreamDisconnected`
+and, once running again, to the ``on_reconnect`` hooks (e.g. to backfill candle gaps).
+Consumers read events through bounded queues (see :mod:`adapters.tastytrade.fanout`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from adapters.tastytrade.backoff import Backoff, Clock, Random, ReconnectSchedule, Sleep
+from adapters.tastytrade.compact import CompactDecoder
+from adapters.tastytrade.errors import (
+    ErrorStream,
+    ParseWarning,
+    StreamDisconnected,
+    StreamError,
+    TastytradeError,
+    Unrecoverable,
+    is_retriable,
+)
+from adapters.tastytrade.events import EVENT_CLASSES, MarketEvent
+from adapters.tastytrade.fanout import Fanout, Listener, StreamState
+from adapters.tastytrade.quote_token import QuoteToken, QuoteTokenSource
+from tastystream import __version__
+from tastystream.logs import TRACE
+
+logger = logging.getLogger(__name__)
+
+CHANNELS: dict[str, int] = {name: 2 * i + 1 for i, name in enumerate(EVENT_CLASSES)}
+EVENT_OF_CHANNEL = {number: name for name, number in CHANNELS.items()}
+HISTORY_TYPES = frozenset({"Candle"})
+MAX_CHUNK_BYTES = 8000  # DXLink clients chunk subscriptions at ~8 KB
+
+
+@dataclass(frozen=True, slots=True)
+class Reconnected:
+    """Told to ``on_reconnect`` hooks once a replacement connection is running."""
+
+    generation: int
+    down_for_s: float
+
+
+class _Channel:
+    __slots__ = ("decoder", "event_type", "number", "ready")
+
+    def __init__(self, event_type: str) -> None:
+        self.event_type = event_type
+        self.number = CHANNELS[event_type]
+        self.decoder = CompactDecoder()
+        self.ready = False  # FEED_SETUP sent and the subscription set replayed
+
+
+class _Connection:
+    """Per-socket state; a new one for each (re)connect."""
+
+    def __init__(self, ws: ClientConnection, clock: Clock) -> None:
+        self.ws = ws
+        self.clock = clock
+        self.last_rx = clock()
+        self.channels: dict[str, _Channel] = {}
+        self.lock = asyncio.Lock()
+        self.server_keepalive: float | None = None
+
+
+def _ms(value: int | datetime | None) -> int | None:
+    if isinstance(value, datetime):
+        return int(value.timestamp() * 1000)
+    return value
+
+
+class DXLinkStreamer:
+    """``async with DXLinkStreamer(tokens, ...) as s: await s.subscribe("Quote", ["SPY"])``."""
+
+    def __init__(
+        self,
+        tokens: QuoteTokenSource,
+        *,
+        errors: ErrorStream | None = None,
+        keepalive_interval: float = 30.0,
+        keepalive_timeout: float = 60.0,
+        aggregation_period: float = 0.1,
+        handshake_timeout: float = 10.0,
+        reconnect_backoff: Backoff | None = None,
+        max_chunk_bytes: int = MAX_CHUNK_BYTES,
+        max_message_bytes: int | None = 16 * 2**20,
+        url: str | None = None,
+        rand: Random = random.random,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.errors = errors if errors is not None else ErrorStream()
+        self._tokens = tokens
+        self.keepalive_interval = keepalive_interval
+        self.keepalive_timeout = keepalive_timeout
+        self._aggregation = aggregation_period
+        self._handshake_timeout = handshake_timeout
+        self._schedule = ReconnectSchedule(reconnect_backoff or Backoff(base=0.5, cap=30.0), rand)
+        self._max_chunk = max_chunk_bytes
+        self._max_message = max_message_bytes
+        self._url = url
+        self._sleep = sleep
+        self._clock = clock
+        self._wall = wall_clock
+        self._subs: dict[str, dict[str, int | None]] = {}
+        self._fanout: Fanout[MarketEvent] = Fanout("dxlink", self.errors)
+        self._conn: _Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._hooks: list[Callable[[Reconnected], object]] = []
+        self._force_token = False
+        self._down_since: float | None = None
+        self._stopping = False
+        self.state = StreamState.STOPPED
+        self.generation = 0  # successful sessions so far
+        self.disconnects = 0
+        self.frames = 0
+        self.decode_errors = 0
+
+    # ----------------------------------------------------------------- lifecycle
+    async def __aenter__(self) -> Self:
+        self._set_state(StreamState.CONNECTING)
+        self._stopping = False
+        self._fanout = Fanout("dxlink", self.errors)
+        self._task = asyncio.create_task(self._run(), name="dxlink")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        self._stopping = True
+        if task is not None:
+            self._set_state(StreamState.STOPPING)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        self._fanout.close(self._fanout.failure)
+        self._set_state(StreamState.STOPPED)
+
+    def _set_state(self, state: StreamState) -> None:
+        if state is not self.state:
+            logger.info("dxlink %s -> %s", self.state, state)
+            self.state = state
+
+    # ----------------------------------------------------------------- consumers
+    def listen(
+        self, maxsize: int = 10_000, *, event_types: Collection[str] | None = None, name: str = ""
+    ) -> Listener[MarketEvent]:
+        """A bounded queue of events (drop-oldest on overflow); close it when done."""
+        wanted = frozenset(event_types) if event_types is not None else None
+        accept = None if wanted is None else (lambda event: type(event).__name__ in wanted)
+        return self._fanout.listen(maxsize, name=name, accept=accept)
+
+    async def events(
+        self, maxsize: int = 10_000, *, event_types: Collection[str] | None = None
+    ) -> AsyncIterator[MarketEvent]:
+        with self.listen(maxsize, event_types=event_types) as listener:
+            async for event in listener:
+                yield event
+
+    def on_reconnect(self, hook: Callable[[Reconnected], object]) -> None:
+        """Call ``hook`` each time a replacement connection is running (not the first one)."""
+        self._hooks.append(hook)
+
+    @property
+    def subscriptions(self) -> dict[str, dict[str, int | None]]:
+        """A copy of the subscription set: event type → symbol → fromTime (ms) or None."""
+        return {kind: dict(symbols) for kind, symbols in self._subs.items()}
+
+    # ------------------------------------------------------------- subscriptions
+    async def subscribe(
+        self, event_type: str, symbols: Iterable[str], from_time: int | datetime | None = None
+    ) -> None:
+        """Add symbols (Candle needs ``from_time``: epoch ms or datetime; default now)."""
+        if event_type not in EVENT_CLASSES:
+            raise ValueError(f"unknown event type {event_type!r}")
+        start = _ms(from_time)
+        if event_type in HISTORY_TYPES and start is None:
+            start = int(self._wall() * 1000)
+        added: dict[str, int | None] = dict.fromkeys(symbols, start)
+        if not added:
+            return
+        self._subs.setdefault(event_type, {}).update(added)
+        conn = self._conn
+        if conn is None or self.state is not StreamState.RUNNING:
+            return  # replayed on (re)connect
+        channel = conn.channels.get(event_type)
+        try:
+            if channel is None:
+                await self._request_channel(conn, event_type)
+            elif channel.ready:
+                await self._send_subscription(conn, channel, "add", added)
+        except ConnectionClosed:
+            logger.debug("dxlink connection lost while subscribing; the reconnect replays it")
+
+    async def unsubscribe(self, event_type: str, symbols: Iterable[str]) -> None:
+        current = self._subs.get(event_type, {})
+        removed = {symbol: current.pop(symbol) for symbol in list(symbols) if symbol in current}
+        conn = self._conn
+        if not removed or conn is None:
+            return
+        channel = conn.channels.get(event_type)
+        if channel is not None and channel.ready:
+            try:
+                await self._send_subscription(conn, channel, "remove", removed)
+            except ConnectionClosed:
+                logger.debug("dxlink connection lost while unsubscribing; the set is updated")
+
+    async def reset(self, event_type: str | None = None) -> None:
+        """Drop every subscription (of one type, or all) with ``reset: true``."""
+        kinds = [event_type] if event_type else list(self._subs)
+        conn = self._conn
+        for kind in kinds:
+            self._subs.pop(kind, None)
+            channel = conn.channels.get(kind) if conn else None
+            if conn is not None and channel is not None and channel.ready:
+                await self._send(
+                    conn, {"type": "FEED_SUBSCRIPTION", "channel": channel.number, "reset": True}
+                )
+
+    # ------------------------------------------------------------ reconnect loop
+    async def _run(self) -> None:
+        while True:
+            reason: TastytradeError
+            try:
+                # each session runs in its own task: a TaskGroup that failed leaves its parent's
+                # cancel count raised on Python 3.11, which must not leak into the next session
+                await asyncio.create_task(self._session(), name="dxlink-session")
+                reason = StreamDisconnected("session ended", stream="dxlink")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self._stopping:  # a stop raced with a failure (TaskGroup may eat the cancel)
+                    raise asyncio.CancelledError from exc
+                reason = _translate(exc)
+                if not isinstance(
+                    exc, TastytradeError | OSError | ConnectionClosed | BaseExceptionGroup
+                ):
+                    logger.exception("dxlink session failed unexpectedly")
+            self._conn = None
+            if not is_retriable(reason):
+                failure = Unrecoverable(f"dxlink gave up: {reason.message}", cause=reason)
+                self.errors.publish(failure)
+                self._fanout.close(failure)
+                self._set_state(StreamState.STOPPED)
+                return
+            if isinstance(reason, StreamError) and "UNAUTHORIZED" in reason.message:
+                self._force_token = True
+            if self._down_since is None:
+                self._down_since = self._clock()
+            self.disconnects += 1
+            delay = self._schedule.next_delay()
+            code = reason.code if isinstance(reason, StreamDisconnected) else None
+            self.errors.publish(
+                StreamDisconnected(
+                    f"dxlink disconnected ({reason.message}); reconnect in {delay:.2f}s",
+                    stream="dxlink",
+                    attempt=self._schedule.failures,
+                    code=code,
+                )
+            )
+            self._set_state(StreamState.DEGRADED)
+            await self._sleep(delay)
+
+    async def _session(self) -> None:
+        token = await self._tokens.get(force=self._force_token)
+        self._force_token = False
+        url = self._url or token.dxlink_url
+        async with connect(
+            url,
+            max_size=self._max_message,
+            ping_interval=None,  # liveness is KEEPALIVE + the silence watchdog
+            open_timeout=self._handshake_timeout,
+            close_timeout=2.0,
+            user_agent_header=f"tastystream/{__version__}",
+        ) as ws:
+            conn = _Connection(ws, self._clock)
+            await asyncio.wait_for(self._handshake(conn, token), self._handshake_timeout)
+            self._conn = conn
+            self.generation += 1
+            self._schedule.succeeded()
+            self._set_state(StreamState.RUNNING)
+            if self._down_since is not None:
+                down_for, self._down_since = self._clock() - self._down_since, None
+                if self.generation > 1:
+                    self._notify(Reconnected(self.generation, down_for))
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._reader(conn))
+                group.create_task(self._keepalive(conn))
+                group.create_task(self._watchdog(conn))
+                group.create_task(self._token_refresher(conn, token))
+                for event_type in [kind for kind, symbols in self._subs.items() if symbols]:
+                    await self._request_channel(conn, event_type)
+
+    def _notify(self, info: Reconnected) -> None:
+        logger.info(
+            "dxlink reconnected (generation %d, down %.1fs)", info.generation, info.down_for_s
+        )
+        for hook in self._hooks:
+            try:
+                hook(info)
+            except Exception:
+                logger.exception("on_reconnect hook failed")
+
+    async def _handshake(self, conn: _Connection, token: QuoteToken) -> None:
+        await self._send(
+            conn,
+            {
+                "type": "SETUP",
+                "channel": 0,
+                "keepaliveTimeout": self.keepalive_timeout,
+                "acceptKeepaliveTimeout": self.keepalive_timeout,
+                "version": f"tastystream-{__version__}",
+            },
+        )
+        async for raw in conn.ws:
+            message = self._parse(raw)
+            if message is None:
+                continue
+            kind = message.get("type")
+            if kind == "SETUP":
+                timeout = message.get("keepaliveTimeout")
+                conn.server_keepalive = float(timeout) if isinstance(timeout, int | float) else None
+            elif kind == "AUTH_STATE" and message.get("state") == "UNAUTHORIZED":
+                await self._send(conn, {"type": "AUTH", "channel": 0, "token": token.token})
+            elif kind == "AUTH_STATE" and message.get("state") == "AUTHORIZED":
+                return
+            elif kind == "ERROR":
+                raise StreamError(
+                    f"dxlink ERROR {message.get('error')}: {message.get('message')}",
+                    stream="dxlink",
+                )
+        raise StreamDisconnected(
+            "closed during handshake", stream="dxlink", code=_close_code(conn.ws)
+        )
+
+    # ------------------------------------------------------------------- tasks
+    async def _reader(self, conn: _Connection) -> None:
+        async for raw in conn.ws:
+            conn.last_rx = conn.clock()
+            message = self._parse(raw)
+            if message is not None:
+                await self._dispatch(conn, message, raw)
+        raise StreamDisconnected(
+            "connection closed by server", stream="dxlink", code=_close_code(conn.ws)
+        )
+
+    async def _dispatch(self, conn: _Connection, message: dict[str, Any], raw: str | bytes) -> None:
+        kind = message.get("type")
+        if kind == "FEED_DATA":
+            self.frames += 1
+            channel = conn.channels.get(EVENT_OF_CHANNEL.get(message.get("channel", -1), ""))
+            if channel is None:
+                self.errors.publish(
+                    StreamError(
+                        f"FEED_DATA on unknown channel {message.get('channel')}", stream="dxlink"
+                    )
+                )
+                return
+            try:
+                events = channel.decoder.decode(message.get("data"), raw)
+            except StreamError as exc:
+                self.decode_errors += 1
+                exc.raw = exc.raw or (
+                    raw[:300] if isinstance(raw, str) else raw[:300].decode(errors="replace")
+                )
+                self.errors.publish(exc)
+                return
+            for event in events:
+                self._fanout.publish(event)
+        elif kind == "KEEPALIVE":
+            return
+        elif kind == "CHANNEL_OPENED":
+            await self._channel_opened(conn, message)
+        elif kind == "FEED_CONFIG":
+            self._feed_config(conn, message)
+        elif kind == "CHANNEL_CLOSED":
+            await self._channel_closed(conn, message)
+        elif kind == "AUTH_STATE" and message.get("state") == "UNAUTHORIZED":
+            token = await self._tokens.get(force=True)
+            await self._send(conn, {"type": "AUTH", "channel": 0, "token": token.token})
+        elif kind == "ERROR":
+            error = StreamError(
+                f"dxlink ERROR {message.get('error')}: {message.get('message')}", stream="dxlink"
+            )
+            if message.get("error") == "UNAUTHORIZED":
+                raise error
+            self.errors.publish(error)
+        elif kind not in ("AUTH_STATE", "SETUP"):
+            self.errors.publish(
+                ParseWarning(
+                    f"unknown dxlink message {kind!r}", model="DXLink", field_name=str(kind)
+                )
+            )
+
+    async def _keepalive(self, conn: _Connection) -> None:
+        interval = self.keepalive_interval
+        if conn.server_keepalive:
+            interval = min(interval, conn.server_keepalive / 2)
+        while True:
+            await asyncio.sleep(interval)
+            await self._send(conn, {"type": "KEEPALIVE", "channel": 0})
+
+    async def _watchdog(self, conn: _Connection) -> None:
+        step = min(1.0, self.keepalive_timeout / 4)
+        while True:
+            await asyncio.sleep(step)
+            silent = conn.clock() - conn.last_rx
+            if silent > self.keepalive_timeout:
+                raise StreamDisconnected(f"no frame for {silent:.1f}s", stream="dxlink")
+
+    async def _token_refresher(self, conn: _Connection, token: QuoteToken) -> None:
+        while True:
+            await asyncio.sleep(max(1.0, token.fetched_at + self._tokens.max_age - self._clock()))
+            token = await self._tokens.get(force=True)
+            logger.info("dxlink quote token refreshed; re-authorizing")
+            await self._send(conn, {"type": "AUTH", "channel": 0, "token": token.token})
+
+    # ---------------------------------------------------------------- channels
+    async def _request_channel(self, conn: _Connection, event_type: str) -> None:
+        if event_type in conn.channels:
+            return
+        channel = _Channel(event_type)
+        conn.channels[event_type] = channel
+        contract = "HISTORY" if event_type in HISTORY_TYPES else "AUTO"
+        await self._send(
+            conn,
+            {
+                "type": "CHANNEL_REQUEST",
+                "channel": channel.number,
+                "service": "FEED",
+                "parameters": {"contract": contract},
+            },
+        )
+
+    async def _channel_opened(self, conn: _Connection, message: dict[str, Any]) -> None:
+        event_type = EVENT_OF_CHANNEL.get(message.get("channel", -1))
+        channel = conn.channels.get(event_type or "")
+        if channel is None or channel.ready:
+            return
+        fields = channel.decoder.request(channel.event_type)
+        await self._send(
+            conn,
+            {
+                "type": "FEED_SETUP",
+                "channel": channel.number,
+                "acceptAggregationPeriod": self._aggregation,
+                "acceptDataFormat": "COMPACT",
+                "acceptEventFields": {channel.event_type: fields},
+            },
+        )
+        snapshot = dict(self._subs.get(channel.event_type, {}))
+        channel.ready = True  # from here on subscribe() sends its own adds
+        if snapshot:
+            await self._send_subscription(conn, channel, "add", snapshot)
+
+    def _feed_config(self, conn: _Connection, message: dict[str, Any]) -> None:
+        channel = conn.channels.get(EVENT_OF_CHANNEL.get(message.get("channel", -1), ""))
+        fields = message.get("eventFields")
+        if channel is None or not isinstance(fields, dict):
+            return
+        for event_type, names in fields.items():
+            if event_type != channel.event_type or not isinstance(names, list):
+                continue
+            try:
+                layout = channel.decoder.configure(event_type, [str(name) for name in names])
+            except StreamError as exc:
+                self.errors.publish(exc)
+                continue
+            for unknown in layout.unknown:
+                self.errors.publish(
+                    ParseWarning(
+                        f"{event_type} field {unknown!r} is not known",
+                        model=event_type,
+                        field_name=unknown,
+                    )
+                )
+
+    async def _channel_closed(self, conn: _Connection, message: dict[str, Any]) -> None:
+        event_type = EVENT_OF_CHANNEL.get(message.get("channel", -1))
+        if event_type is None or event_type not in conn.channels:
+            return
+        del conn.channels[event_type]
+        if self._subs.get(event_type):
+            self.errors.publish(
+                StreamError(f"server closed the {event_type} channel; reopening", stream="dxlink")
+            )
+            await self._request_channel(conn, event_type)
+
+    async def _send_subscription(
+        self, conn: _Connection, channel: _Channel, action: str, items: dict[str, int | None]
+    ) -> None:
+        entries: list[dict[str, Any]] = []
+        for symbol, start in items.items():
+            entry: dict[str, Any] = {"type": channel.event_type, "symbol": symbol}
+            if start is not None:
+                entry["fromTime"] = start
+            entries.append(entry)
+        for chunk in chunk_entries(entries, self._max_chunk):
+            await self._send(
+                conn, {"type": "FEED_SUBSCRIPTION", "channel": channel.number, action: chunk}
+            )
+
+    # ------------------------------------------------------------------- wire
+    async def _send(self, conn: _Connection, message: dict[str, Any]) -> None:
+        text = orjson.dumps(message).decode()
+        if logger.isEnabledFor(TRACE):
+            logger.log(
+                TRACE, "dxlink > %s", message["type"] if message["type"] == "AUTH" else text[:2000]
+            )
+        async with conn.lock:
+            await conn.ws.send(text)
+
+    def _parse(self, raw: str | bytes) -> dict[str, Any] | None:
+        if logger.isEnabledFor(TRACE):
+            logger.log(TRACE, "dxlink < %s", raw[:2000])
+        try:
+            message = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            self.errors.publish(
+                StreamError("dxlink frame is not JSON", stream="dxlink", raw=str(raw[:300]))
+            )
+            return None
+        if not isinstance(message, dict):
+            self.errors.publish(
+                StreamError("dxlink frame is not an object", stream="dxlink", raw=str(raw[:300]))
+            )
+            return None
+        return message
+
+
+def chunk_entries(entries: list[dict[str, Any]], limit: int) -> list[list[dict[str, Any]]]:
+    """Split subscription entries so each FEED_SUBSCRIPTION stays under ``limit`` bytes."""
+    envelope = 80  # {"type":"FEED_SUBSCRIPTION","channel":NN,"remove":[]}
+    chunks: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] = []
+    size = envelope
+    for entry in entries:
+        cost = len(orjson.dumps(entry)) + 1
+        if current and size + cost > limit:
+            chunks.append(current)
+            current, size = [], envelope
+        current.append(entry)
+        size += cost
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _close_code(ws: ClientConnection) -> int | None:
+    return ws.close_code
+
+
+def _translate(exc: BaseException) -> TastytradeError:
+    if isinstance(exc, BaseExceptionGroup):
+        inner = [e for e in exc.exceptions if not isinstance(e, asyncio.CancelledError)]
+        return _translate(inner[0]) if inner else StreamDisconnected("cancelled", stream="dxlink")
+    if isinstance(exc, TastytradeError):
+        return exc
+    if isinstance(exc, ConnectionClosed):
+        code = exc.rcvd.code if exc.rcvd is not None else None
+        hint = " (message too big: fewer symbols per subscription)" if code == 1009 else ""
+        return StreamDisconnected(f"connection closed: {exc}{hint}", stream="dxlink", code=code)
+    if isinstance(exc, InvalidURI):
+        return Unrecoverable(f"bad dxlink url: {exc}", cause=exc)
+    if isinstance(exc, InvalidHandshake | OSError | TimeoutError):
+        return StreamDisconnected(f"connect failed: {type(exc).__name__}: {exc}", stream="dxlink")
+    return StreamDisconnected(f"unexpected {type(exc).__name__}: {exc}", stream="dxlink")
+
+
+__all__ = ["CHANNELS", "MAX_CHUNK_BYTES", "DXLinkStreamer", "Reconnected", "chunk_entries"]
