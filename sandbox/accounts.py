@@ -140,7 +140,6 @@ def trading_status_wire(config: SandboxConfig, number: str, now: datetime) -> di
 
 def position_limit_wire(number: str) -> dict[str, Any]:
     return {
-        "id": int(number[-5:]) if number[-5:].isdigit() else 1,
         "account-number": number,
         "equity-order-size": 500000,
         "equity-option-order-size": 5000,

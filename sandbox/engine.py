@@ -28,7 +28,7 @@ from sandbox import placement
 from sandbox.config import SandboxConfig
 from sandbox.fees import leg_fees
 from sandbox.ledger import AccountLedger, Position, trade_transaction
-from sandbox.matching import plan_fill, stop_triggered
+from sandbox.matching import deplete, plan_fill, signature, stop_triggered
 from sandbox.orders import Fill, Order
 from sandbox.preflight import tradable_states
 from sandbox.state import TradingState
@@ -36,6 +36,7 @@ from sandbox.venue import BookLike, MarketLike, mark_of
 
 log = logging.getLogger(__name__)
 
+ZERO = Decimal(0)
 TRANSIENT = ("Received", "Routed", "In Flight", "Cancel Requested", "Replace Requested")
 
 
@@ -67,6 +68,8 @@ class OrderEngine(placement.PlacementMixin):
         self.on_change = on_change
         self._wake = asyncio.Event()
         self._watched: set[str] = set()
+        # liquidity already taken from a displayed book: symbol -> (book signature, bid, ask)
+        self._taken: dict[str, tuple[tuple[object, ...], Decimal, Decimal]] = {}
         self._refresh_watch()
 
     # ----- accounts -------------------------------------------------------------------------
@@ -89,10 +92,33 @@ class OrderEngine(placement.PlacementMixin):
         return mark_of(self.market, symbol)
 
     def books(self, order: Order) -> dict[str, BookLike] | None:
+        """Current books of the order's legs, less the size earlier fills took from them."""
         try:
-            return {leg.symbol: self.market.book(leg.symbol) for leg in order.legs}
+            books = {leg.symbol: self.market.book(leg.symbol) for leg in order.legs}
         except KeyError:
             return None
+        out: dict[str, BookLike] = {}
+        for symbol, book in books.items():
+            taken = self._taken.get(symbol)
+            if taken is not None and taken[0] == signature(book):
+                out[symbol] = deplete(book, taken[1], taken[2])
+            else:
+                out[symbol] = book
+        return out
+
+    def _take(self, symbol: str, quantity: Decimal, buying: bool) -> None:
+        try:
+            book = self.market.book(symbol)
+        except KeyError:
+            return
+        sig = signature(book)
+        prior = self._taken.get(symbol)
+        bid, ask = (prior[1], prior[2]) if prior is not None and prior[0] == sig else (ZERO, ZERO)
+        if buying:
+            ask += quantity
+        else:
+            bid += quantity
+        self._taken[symbol] = (sig, bid, ask)
 
     # ----- background loop ------------------------------------------------------------------
     def wake(self) -> None:
@@ -260,6 +286,7 @@ class OrderEngine(placement.PlacementMixin):
                 expires_at=inst.expires_at,
             )
             signed = qty if leg.is_buy else -qty
+            self._take(leg.symbol, qty, leg.is_buy)
             position, _ = ledger.fill(template, signed, price, fees, now)
             fill_no = self.state.next_id("fill", 1)
             exec_id = f"{fill_no:010d}"

@@ -30,6 +30,37 @@ class FillPlan:
     quantities: dict[str, Decimal]  # leg symbol -> quantity filled
 
 
+@dataclass(frozen=True)
+class DepletedBook:
+    """A book whose displayed size was (partly) taken by earlier fills."""
+
+    symbol: str
+    bid: Decimal
+    ask: Decimal
+    bid_size: Decimal
+    ask_size: Decimal
+    last: Decimal
+    mark: Decimal
+    ts_ms: int
+
+
+def signature(book: BookLike) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal, int]:
+    return (book.bid, book.ask, book.bid_size, book.ask_size, book.last, book.ts_ms)
+
+
+def deplete(book: BookLike, bid_taken: Decimal, ask_taken: Decimal) -> DepletedBook:
+    return DepletedBook(
+        book.symbol,
+        book.bid,
+        book.ask,
+        max(ZERO, book.bid_size - bid_taken),
+        max(ZERO, book.ask_size - ask_taken),
+        book.last,
+        book.mark,
+        book.ts_ms,
+    )
+
+
 def usable(book: BookLike) -> bool:
     return book.bid.is_finite() and book.ask.is_finite() and book.ask > 0 and book.bid >= 0
 
@@ -113,11 +144,14 @@ def estimate_prices(order: Order, books: dict[str, BookLike]) -> dict[str, Decim
 
 
 __all__ = [
+    "DepletedBook",
     "FillPlan",
+    "deplete",
     "estimate_prices",
     "marketable",
     "natural_debit",
     "plan_fill",
+    "signature",
     "stop_triggered",
     "usable",
 ]

@@ -190,7 +190,6 @@ class Order:
         )
         stamps = {
             "received-at": self.received_at,
-            "routed-at": self.routed_at,
             "in-flight-at": self.in_flight_at,
             "live-at": self.live_at,
             "terminal-at": self.terminal_at,

@@ -120,7 +120,10 @@ class PlacementMixin:
             sim.fill(template, qty if leg.is_buy else -qty, prices[leg.symbol], Fees(), now)
         sim.cash -= fees.total
         after = figures(sim, self.mark)
-        change_bp = before.derivative_buying_power - after.derivative_buying_power
+        raw_after = (after.net_liq - after.initial) if after.is_margin else after.cash
+        change_bp = before.derivative_buying_power - max(ZERO, raw_after)
+        if raw_after < 0:
+            change_bp = before.derivative_buying_power - raw_after
         change_req = after.initial - before.initial
 
         def signed(value: Decimal, positive: str = "Debit") -> tuple[str, str]:

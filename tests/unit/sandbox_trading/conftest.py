@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from sandbox.config import SandboxConfig
+from sandbox.engine import OrderEngine
+from sandbox.faults import Faults
+from sandbox.state import TradingState
+from tests.unit.sandbox_trading.fakes import FakeMarket
+
+
+@dataclass
+class Recorder:
+    frames: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+    def publish(self, account_number: str, kind: str, data: dict[str, Any]) -> None:
+        self.frames.append((account_number, kind, data))
+
+    def kinds(self) -> list[str]:
+        return [kind for _, kind, _ in self.frames]
+
+    def order_statuses(self, order_id: int) -> list[str]:
+        return [d["status"] for _, k, d in self.frames if k == "Order" and d.get("id") == order_id]
+
+
+@dataclass
+class Rig:
+    engine: OrderEngine
+    market: FakeMarket
+    recorder: Recorder
+    faults: Faults
+
+    def settle(self, rounds: int = 10) -> None:
+        for _ in range(rounds):
+            self.engine.step()
+
+
+def make_rig(size: str = "500", config: SandboxConfig | None = None) -> Rig:
+    market = FakeMarket(size=size)
+    recorder = Recorder()
+    faults = Faults()
+    engine = OrderEngine(config or SandboxConfig(), market, TradingState(), recorder, faults)
+    engine.ensure_ledgers()
+    return Rig(engine, market, recorder, faults)
+
+
+@pytest.fixture
+def rig() -> Rig:
+    return make_rig()
+
+
+def equity_order(
+    symbol: str = "AAPL",
+    action: str = "Buy to Open",
+    quantity: int | str = 10,
+    order_type: str = "Market",
+    **extra: Any,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "time-in-force": "Day",
+        "order-type": order_type,
+        "legs": [
+            {"instrument-type": "Equity", "symbol": symbol, "action": action, "quantity": quantity}
+        ],
+    }
+    body.update(extra)
+    return body

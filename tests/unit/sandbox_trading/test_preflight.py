@@ -1,0 +1,155 @@
+"""Preflight rules of §7.2: each rejects with its code, dry-run reports instead of raising."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from sandbox.orders import OrderError
+from tests.unit.sandbox_trading.conftest import Rig, equity_order
+from tests.unit.sandbox_trading.fakes import EXPIRED_CALL, SPY_CALL
+
+ACCOUNT = "5WT00001"
+CASH_ACCOUNT = "5WT00003"
+
+
+def codes(rig: Rig, body: dict[str, Any], account: str = ACCOUNT) -> list[str]:
+    with pytest.raises(OrderError) as info:
+        rig.engine.place(account, body)
+    assert info.value.status == 422
+    assert info.value.code == "preflight_check_failure"
+    return [e["code"] for e in info.value.errors]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (
+            equity_order(order_type="Limit", price="10", **{"price-effect": "Credit"}),
+            "cant_buy_for_credit",
+        ),
+        (
+            equity_order(
+                action="Sell to Open", order_type="Limit", price="10", **{"price-effect": "Debit"}
+            ),
+            "cant_sell_for_debit",
+        ),
+        (equity_order(symbol="NOPE"), "invalid_symbol"),
+        (equity_order(order_type="Limit"), "missing_price"),
+        (equity_order(price="10", **{"price-effect": "Debit"}), "price_not_allowed"),
+        (equity_order(order_type="Stop"), "missing_stop_trigger"),
+        (equity_order(quantity=0), "invalid_quantity"),
+        (equity_order(quantity="1.5"), "fractional_quantity_not_allowed"),
+        (equity_order(order_type="Bogus"), "invalid_order_type"),
+        ({**equity_order(), "time-in-force": "GTC"}, "market_order_gtc_not_allowed"),
+        (
+            {
+                **equity_order(order_type="Limit", price="1", **{"price-effect": "Debit"}),
+                "time-in-force": "GTD",
+            },
+            "missing_gtc_date",
+        ),
+        ({"time-in-force": "Day", "order-type": "Market", "legs": []}, "missing_legs"),
+        (equity_order(quantity=10**6), "insufficient_buying_power"),
+    ],
+)
+def test_rejections(rig: Rig, body: dict[str, Any], code: str) -> None:
+    assert code in codes(rig, body)
+
+
+def test_expired_option_is_rejected(rig: Rig) -> None:
+    body = {
+        "time-in-force": "Day",
+        "order-type": "Limit",
+        "price": "0.05",
+        "price-effect": "Debit",
+        "legs": [
+            {
+                "instrument-type": "Equity Option",
+                "symbol": EXPIRED_CALL,
+                "action": "Buy to Open",
+                "quantity": 1,
+            }
+        ],
+    }
+    assert "expired_instrument" in codes(rig, body)
+
+
+def test_market_order_while_closed_is_rejected_but_limit_gets_a_warning(rig: Rig) -> None:
+    rig.market.session = "Closed"
+    assert "market_closed" in codes(rig, equity_order())
+
+
+def test_cannot_open_long_while_short(rig: Rig) -> None:
+    rig.engine.place(ACCOUNT, equity_order(action="Sell to Open"))
+    rig.settle()
+    assert "cannot_open_while_short" in codes(rig, equity_order(action="Buy to Open"))
+
+
+def test_cash_account_cannot_short(rig: Rig) -> None:
+    assert "short_selling_not_allowed" in codes(
+        rig, equity_order(action="Sell to Open"), CASH_ACCOUNT
+    )
+
+
+def test_closing_without_position_warns_and_converts_on_routing(rig: Rig) -> None:
+    data = rig.engine.place(ACCOUNT, equity_order(action="Sell to Close"))
+    assert [w["code"] for w in data["warnings"]] == ["closing_with_no_position"]
+    assert rig.engine.state.orders[data["order"]["id"]].legs[0].action == "Sell to Open"
+
+
+def test_strict_position_effect_rejects_instead(rig: Rig) -> None:
+    body = equity_order(
+        action="Sell to Close",
+        **{"advanced-instructions": {"strict-position-effect-validation": True}},
+    )
+    assert "closing_with_no_position" in codes(rig, body)
+
+
+def test_dry_run_reports_errors_without_placing(rig: Rig) -> None:
+    data = rig.engine.dry_run(ACCOUNT, equity_order(symbol="NOPE"))
+    assert [e["code"] for e in data["errors"]] == ["invalid_symbol"]
+    assert "id" not in data["order"]
+    assert data["order"]["updated-at"] == 0
+    assert not rig.engine.state.orders
+
+
+def test_dry_run_buying_power_effect_matches_the_cost(rig: Rig) -> None:
+    data = rig.engine.dry_run(
+        ACCOUNT,
+        equity_order(order_type="Limit", quantity=100, price="200", **{"price-effect": "Debit"}),
+    )
+    bpe = data["buying-power-effect"]
+    # margin account: Reg T 50% of 20,000 plus the 0.08 clearing fee
+    assert (bpe["change-in-buying-power"], bpe["change-in-buying-power-effect"]) == (
+        "10000.08",
+        "Debit",
+    )
+    assert bpe["current-buying-power"] == "100000.0"
+    assert data["order"]["status"] == "Received"
+
+
+def test_unknown_keys_are_ignored(rig: Rig) -> None:
+    data = rig.engine.place(
+        ACCOUNT, equity_order(source="x") | {"automated-source": True, "whatever": 1}
+    )
+    assert data["order"]["status"] == "Routed"
+
+
+def test_option_quantities_must_be_whole(rig: Rig) -> None:
+    body = {
+        "time-in-force": "Day",
+        "order-type": "Limit",
+        "price": "10",
+        "price-effect": "Debit",
+        "legs": [
+            {
+                "instrument-type": "Equity Option",
+                "symbol": SPY_CALL,
+                "action": "Buy to Open",
+                "quantity": "0.5",
+            }
+        ],
+    }
+    assert "fractional_quantity_not_allowed" in codes(rig, body)

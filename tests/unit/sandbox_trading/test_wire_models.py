@@ -1,0 +1,175 @@
+"""Every object the trading side serves parses into the project's client models with no
+unknown fields or enum values (no ParseWarning) — over the ASGI app, no sockets."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from adapters.tastytrade import models as m
+from sandbox.app import SandboxRuntime, create_app
+from sandbox.config import SandboxConfig
+from tests.unit.sandbox_trading.conftest import Recorder, equity_order
+from tests.unit.sandbox_trading.fakes import SPY_CALL, FakeMarket
+
+ACCOUNT = "5WT00001"
+UA = {"User-Agent": "tastystream-tests/1.0"}
+
+
+@dataclass
+class Api:
+    client: httpx.AsyncClient
+    runtime: SandboxRuntime
+
+    async def get(self, path: str, **params: Any) -> Any:
+        response = await self.client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json()["data"]
+
+    async def post(self, path: str, body: Any, status: int = 201) -> Any:
+        response = await self.client.post(path, json=body)
+        assert response.status_code == status, response.text
+        return response.json()["data"]
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[Api]:
+    app = create_app(SandboxConfig(), FakeMarket())
+    runtime: SandboxRuntime = app.state.sandbox
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://sandbox", headers=UA
+    ) as client:
+        token = await client.post(
+            "/oauth/token",
+            json={
+                "grant_type": "refresh_token",
+                "refresh_token": "sandbox-refresh-token",
+                "client_secret": "sandbox-client-secret",
+            },
+        )
+        client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        yield Api(client, runtime)
+
+
+def clean(cls: type[m.TastytradeModel], raw: Any) -> None:
+    model = m.parse_model(cls, raw)
+    assert m.unknowns(model) == [], [w.args[0] for w in m.unknowns(model)]
+
+
+async def test_account_side_objects_parse_cleanly(api: Api) -> None:
+    clean(m.Customer, await api.get("/customers/me"))
+    for item in (await api.get("/customers/me/accounts"))["items"]:
+        clean(m.CustomerAccount, item)
+    clean(m.Account, await api.get(f"/customers/me/accounts/{ACCOUNT}"))
+    clean(m.TradingStatus, await api.get(f"/accounts/{ACCOUNT}/trading-status"))
+    clean(m.AccountBalance, await api.get(f"/accounts/{ACCOUNT}/balances"))
+    clean(m.PositionLimit, await api.get(f"/accounts/{ACCOUNT}/position-limit"))
+    clean(m.ApiQuoteToken, await api.get("/api-quote-tokens"))
+    clean(
+        m.EffectiveMarginRequirement,
+        await api.get(f"/accounts/{ACCOUNT}/margin-requirements/AAPL/effective"),
+    )
+    clean(m.MarginConfiguration, await api.get("/margin-requirements-public-configuration"))
+
+
+async def test_trading_objects_parse_cleanly(api: Api) -> None:
+    dry = await api.post(
+        f"/accounts/{ACCOUNT}/orders/dry-run", equity_order(action="Sell to Close")
+    )
+    clean(m.PlacedOrderResponse, dry)
+    placed = await api.post(f"/accounts/{ACCOUNT}/orders", equity_order(quantity=5))
+    clean(m.PlacedOrderResponse, placed)
+    for _ in range(6):
+        api.runtime.engine.step()
+    clean(m.Order, await api.get(f"/accounts/{ACCOUNT}/orders/{placed['order']['id']}"))
+    for item in (await api.get(f"/accounts/{ACCOUNT}/positions", **{"include-marks": "true"}))[
+        "items"
+    ]:
+        clean(m.CurrentPosition, item)
+    for item in (await api.get(f"/accounts/{ACCOUNT}/transactions"))["items"]:
+        clean(m.Transaction, item)
+    clean(m.TotalFees, await api.get(f"/accounts/{ACCOUNT}/transactions/total-fees"))
+    for item in (await api.get(f"/accounts/{ACCOUNT}/balance-snapshots", **{"time-of-day": "EOD"}))[
+        "items"
+    ]:
+        clean(m.AccountBalanceSnapshot, item)
+    for item in (await api.get(f"/accounts/{ACCOUNT}/net-liq/history", **{"time-back": "1m"}))[
+        "items"
+    ]:
+        clean(m.NetLiqOhlc, item)
+    clean(m.MarginRequirementsReport, await api.get(f"/margin/accounts/{ACCOUNT}/requirements"))
+    clean(m.MarginDryRun, await api.post(f"/margin/accounts/{ACCOUNT}/dry-run", equity_order()))
+
+
+async def test_complex_orders_parse_cleanly(api: Api) -> None:
+    body = {
+        "type": "OTOCO",
+        "trigger-order": equity_order(
+            order_type="Limit", price="200.5", **{"price-effect": "Debit"}
+        ),
+        "orders": [
+            equity_order(
+                action="Sell to Close",
+                order_type="Limit",
+                price="230",
+                **{"price-effect": "Credit"},
+            ),
+            {**equity_order(action="Sell to Close", order_type="Stop", **{"stop-trigger": "180"})},
+        ],
+    }
+    clean(
+        m.PlacedComplexOrderResponse,
+        await api.post(f"/accounts/{ACCOUNT}/complex-orders/dry-run", body),
+    )
+    placed = await api.post(f"/accounts/{ACCOUNT}/complex-orders", body)
+    clean(m.PlacedComplexOrderResponse, placed)
+    clean(
+        m.ComplexOrder,
+        await api.get(f"/accounts/{ACCOUNT}/complex-orders/{placed['complex-order']['id']}"),
+    )
+
+
+async def test_watchlists_and_alerts_parse_cleanly(api: Api) -> None:
+    for item in (await api.get("/public-watchlists"))["items"]:
+        clean(m.Watchlist, item)
+    created = await api.post(
+        "/watchlists",
+        {"name": "mine", "watchlist-entries": [{"symbol": "AAPL", "instrument-type": "Equity"}]},
+    )
+    clean(m.Watchlist, created)
+    for item in (await api.get("/pairs-watchlists"))["items"]:
+        clean(m.PairsWatchlist, item)
+    alert = await api.post(
+        "/quote-alerts", {"symbol": "AAPL", "field": "Last", "operator": ">", "threshold": "500"}
+    )
+    clean(m.QuoteAlert, alert)
+
+
+async def test_option_order_notification_objects_parse_cleanly(api: Api) -> None:
+    body = {
+        "time-in-force": "Day",
+        "order-type": "Limit",
+        "price": "10.30",
+        "price-effect": "Debit",
+        "legs": [
+            {
+                "instrument-type": "Equity Option",
+                "symbol": SPY_CALL,
+                "action": "Buy to Open",
+                "quantity": 2,
+            }
+        ],
+    }
+    await api.post(f"/accounts/{ACCOUNT}/orders", body)
+    recorder = Recorder()
+    api.runtime.engine.notifier = recorder
+    for _ in range(6):
+        api.runtime.engine.step()
+    assert set(recorder.kinds()) >= {"Order", "CurrentPosition", "AccountBalance"}
+    for _, kind, data in recorder.frames:
+        clean(m.NOTIFICATION_MODELS[kind], data)
