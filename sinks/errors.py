@@ -1,0 +1,104 @@
+"""The sink's error tree: every failure knows whether retrying can help.
+
+ClickHouse failures are translated at the boundary (:func:`classify_clickhouse_error`): a
+transport failure or an overloaded server is retriable (the batch is retried with backoff and
+nothing is committed meanwhile); a rejected row is a :class:`RowsRejected` (the offending
+records are dead-lettered); a missing table or column is a :class:`TableMismatch` (fatal: the
+schema and the DDL disagree, so writing on would lose data).
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from typing import ClassVar, Final
+
+__all__ = [
+    "CheckpointError",
+    "ClickHouseUnavailable",
+    "RowsRejected",
+    "SinkError",
+    "TableMismatch",
+    "classify_clickhouse_error",
+]
+
+
+class SinkError(Exception):
+    """Root of everything the ``sinks`` package raises."""
+
+    retriable: ClassVar[bool] = False
+
+
+class ClickHouseUnavailable(SinkError):
+    """ClickHouse could not be reached, timed out, or answered with a transient error."""
+
+    retriable: ClassVar[bool] = True
+
+
+class RowsRejected(SinkError):
+    """ClickHouse (or the client's serializer) refused the data of a batch."""
+
+
+class TableMismatch(SinkError):
+    """The table does not take what the topic carries (missing table, unmappable column)."""
+
+
+class CheckpointError(SinkError):
+    """The checkpoint table could not be read or written."""
+
+    retriable: ClassVar[bool] = True
+
+
+# ClickHouse error codes that mean "this data does not fit" (the rows are at fault).
+_DATA_CODES: Final = frozenset(
+    {
+        6,  # CANNOT_PARSE_TEXT
+        27,  # CANNOT_PARSE_INPUT_ASSERTION_FAILED
+        32,  # ATTEMPT_TO_READ_AFTER_EOF
+        33,  # CANNOT_READ_ALL_DATA
+        36,  # BAD_ARGUMENTS
+        41,  # CANNOT_PARSE_DATETIME
+        43,  # ILLEGAL_TYPE_OF_ARGUMENT
+        53,  # TYPE_MISMATCH
+        69,  # ARGUMENT_OUT_OF_BOUND
+        70,  # CANNOT_CONVERT_TYPE
+        72,  # CANNOT_PARSE_NUMBER
+        117,  # INCORRECT_DATA
+        321,  # VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE
+        349,  # CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN
+        376,  # CANNOT_PARSE_UUID
+        691,  # UNKNOWN_ELEMENT_OF_ENUM
+    }
+)
+# Codes that mean the table is not what we expect: retrying or dropping rows cannot help.
+_SCHEMA_CODES: Final = frozenset(
+    {
+        16,  # NO_SUCH_COLUMN_IN_TABLE
+        47,  # UNKNOWN_IDENTIFIER
+        60,  # UNKNOWN_TABLE
+        81,  # UNKNOWN_DATABASE
+        10,  # NOT_FOUND_COLUMN_IN_BLOCK
+    }
+)
+_CODE = re.compile(r"Code:\s*(\d+)")
+
+
+def classify_clickhouse_error(exc: BaseException, context: str) -> SinkError:
+    """Translate a clickhouse-connect (or transport) exception into the sink's error tree."""
+    if isinstance(exc, SinkError):
+        return exc
+    text = str(exc)
+    match = _CODE.search(text)
+    summary = text.strip().splitlines()[0][:500] if text.strip() else type(exc).__name__
+    message = f"{context}: {type(exc).__name__}: {summary}"
+    if match is not None:
+        code = int(match.group(1))
+        if code in _DATA_CODES:
+            return RowsRejected(message)
+        if code in _SCHEMA_CODES:
+            return TableMismatch(message)
+        return ClickHouseUnavailable(message)
+    if isinstance(exc, (ValueError, TypeError, OverflowError, KeyError, struct.error)):
+        # raised by clickhouse-connect while serializing a column: the data is at fault
+        return RowsRejected(message)
+    return ClickHouseUnavailable(message)

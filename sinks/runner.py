@@ -1,0 +1,75 @@
+"""Entry points: :func:`run_sink` (the pipeline, tests) and ``python -m sinks``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Sequence
+from dataclasses import replace
+
+from sinks.clickhouse import ClickHouseSink
+from sinks.routes import SinkConfig
+from tastystream.settings import Settings
+
+__all__ = ["main", "run_sink"]
+
+logger = logging.getLogger(__name__)
+
+
+async def run_sink(
+    settings: Settings,
+    *,
+    stop: asyncio.Event | None = None,
+    group_id: str = "tastystream-sink",
+    topics: Sequence[str] | None = None,
+    config: SinkConfig | None = None,
+) -> None:
+    """Run the ClickHouse sink until ``stop`` is set (or the task is cancelled), then drain.
+
+    ``topics`` defaults to every market topic; ``config`` to :class:`SinkConfig` defaults
+    (its ``group_id`` is replaced by ``group_id``).
+    """
+    cfg = replace(config or SinkConfig(), group_id=group_id)
+    async with ClickHouseSink(settings, config=cfg, topics=topics) as sink:
+        await sink.run(stop)
+
+
+async def _serve(settings: Settings, topics: Sequence[str] | None, group_id: str) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await run_sink(settings, stop=stop, group_id=group_id, topics=topics)
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sinks [--group GROUP] [--topic NAME ...]``: run until SIGTERM/SIGINT."""
+    import argparse
+
+    from tastystream.logs import configure_logging
+
+    parser = argparse.ArgumentParser(prog="python -m sinks", description=__doc__)
+    parser.add_argument("--group", default="tastystream-sink", help="Kafka consumer group")
+    parser.add_argument(
+        "--topic",
+        action="append",
+        dest="topics",
+        help="topic to sink (repeatable; default: all market topics)",
+    )
+    args = parser.parse_args(argv)
+    settings = Settings.load()
+    configure_logging(
+        settings.log.level,
+        settings.log.format,
+        secrets=[settings.clickhouse.password.get_secret_value()],
+    )
+    try:
+        asyncio.run(_serve(settings, args.topics, args.group))
+    except KeyboardInterrupt:
+        return 130
+    return 0
