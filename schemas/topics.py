@@ -136,12 +136,11 @@ class TopicSpec:
         return str(record[self.key_field]).encode()
 
     def topic_config(self) -> dict[str, str]:
-        """Broker-side topic config to create it with."""
+        """Broker-side topic config to create it with (replication is the deployment's choice)."""
         return {
             "retention.ms": str(self.retention_ms),
             "cleanup.policy": "delete",
             "compression.type": "producer",
-            "min.insync.replicas": "1",
         }
 
 
