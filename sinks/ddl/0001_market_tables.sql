@@ -2,7 +2,8 @@
 -- (in order), except the envelope's ts_event, stored as `ts`. Timestamps are DateTime64(6, 'UTC')
 -- (the Avro timestamp-micros integers insert as ticks); NaN prices stay NaN.
 --
--- Replay safety, two layers: (1) every table keeps a block-deduplication window, so a batch
+-- Replay safety, two layers: (1) every table keeps a block-deduplication window (the last 10000
+-- inserted blocks, as replicated tables do by default), so a batch
 -- re-inserted with the same insert_deduplication_token (topic/partition/offset range) is dropped,
 -- and so are its materialized-view blocks; (2) ReplacingMergeTree keyed on the natural key
 -- including the deterministic event_id, so rows replayed in differently cut batches collapse on
@@ -32,7 +33,7 @@ CREATE TABLE IF NOT EXISTS ${database}.quotes
 ENGINE = ReplacingMergeTree
 PARTITION BY toDate(ts)
 ORDER BY (symbol, ts, event_id)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Best bid and offer (DXLink `Quote`). Topic tt.md.quote.v1.';
 
 -- trades: topic tt.md.trade.v1
@@ -61,7 +62,7 @@ CREATE TABLE IF NOT EXISTS ${database}.trades
 ENGINE = ReplacingMergeTree
 PARTITION BY toDate(ts)
 ORDER BY (symbol, ts, event_id)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Last trade of the regular session (DXLink `Trade`). Topic tt.md.trade.v1.';
 
 -- trades_eth: topic tt.md.trade_eth.v1
@@ -90,7 +91,7 @@ CREATE TABLE IF NOT EXISTS ${database}.trades_eth
 ENGINE = ReplacingMergeTree
 PARTITION BY toDate(ts)
 ORDER BY (symbol, ts, event_id)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Last trade of the extended-hours session (DXLink `TradeETH`). Topic tt.md.trade_eth.v1.';
 
 -- summaries: topic tt.md.summary.v1
@@ -118,7 +119,7 @@ CREATE TABLE IF NOT EXISTS ${database}.summaries
 ENGINE = ReplacingMergeTree
 PARTITION BY toDate(ts)
 ORDER BY (symbol, ts, event_id)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Daily summary: open/high/low/close, previous close, open interest (DXLink `Summary`). Topic tt.md.summary.v1.';
 
 -- profiles: topic tt.md.profile.v1
@@ -152,7 +153,7 @@ CREATE TABLE IF NOT EXISTS ${database}.profiles
 ENGINE = ReplacingMergeTree
 PARTITION BY toDate(ts)
 ORDER BY (symbol, ts, event_id)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Instrument profile: description, trading status, limits, fundamentals (DXLink `Profile`). Topic tt.md.profile.v1.';
 
 -- greeks: topic tt.md.greeks.v1
@@ -180,7 +181,7 @@ CREATE TABLE IF NOT EXISTS ${database}.greeks
 ENGINE = ReplacingMergeTree
 PARTITION BY toDate(ts)
 ORDER BY (symbol, ts, event_id)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Option greeks and implied volatility (DXLink `Greeks`). Topic tt.md.greeks.v1.';
 
 -- candles: topic tt.md.candle.v1
@@ -217,7 +218,7 @@ CREATE TABLE IF NOT EXISTS ${database}.candles
 ENGINE = ReplacingMergeTree(ts_ingest)
 PARTITION BY toYear(time)
 ORDER BY (symbol, period, trading_hours_only, time)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'OHLCV candle of one period (DXLink `Candle`); the live candle of the current period updates until it closes. Topic tt.md.candle.v1.';
 
 -- theo_prices: topic tt.md.theo_price.v1
@@ -244,7 +245,7 @@ CREATE TABLE IF NOT EXISTS ${database}.theo_prices
 ENGINE = ReplacingMergeTree
 PARTITION BY toDate(ts)
 ORDER BY (symbol, ts, event_id)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Theoretical option price from a pricing model (DXLink `TheoPrice`). Topic tt.md.theo_price.v1.';
 
 -- time_and_sales: topic tt.md.time_and_sale.v1
@@ -280,7 +281,7 @@ CREATE TABLE IF NOT EXISTS ${database}.time_and_sales
 ENGINE = ReplacingMergeTree
 PARTITION BY toDate(ts)
 ORDER BY (symbol, ts, event_id)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'One trade in the time-and-sales tape (DXLink `TimeAndSale`). Topic tt.md.time_and_sale.v1.';
 
 -- underlyings: topic tt.md.underlying.v1
@@ -308,5 +309,5 @@ CREATE TABLE IF NOT EXISTS ${database}.underlyings
 ENGINE = ReplacingMergeTree
 PARTITION BY toDate(ts)
 ORDER BY (symbol, ts, event_id)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Option-market statistics of an underlying (DXLink `Underlying`). Topic tt.md.underlying.v1.';

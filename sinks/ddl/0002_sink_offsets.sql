@@ -10,5 +10,5 @@ CREATE TABLE IF NOT EXISTS ${database}.sink_offsets
 )
 ENGINE = ReplacingMergeTree(updated)
 ORDER BY (consumer_group, topic, partition)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Kafka offsets committed by the ClickHouse sink.';

@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS ${database}.bars_1m_agg
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(bucket)
 ORDER BY (symbol, bucket)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Partial OHLCV states per symbol and 1m bucket; query the view bars_1m.';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.bars_1m_mv TO ${database}.bars_1m_agg AS
@@ -82,7 +82,7 @@ CREATE TABLE IF NOT EXISTS ${database}.bars_5m_agg
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(bucket)
 ORDER BY (symbol, bucket)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Partial OHLCV states per symbol and 5m bucket; query the view bars_5m.';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.bars_5m_mv TO ${database}.bars_5m_agg AS
@@ -141,7 +141,7 @@ CREATE TABLE IF NOT EXISTS ${database}.bars_1h_agg
 ENGINE = AggregatingMergeTree
 PARTITION BY toYear(bucket)
 ORDER BY (symbol, bucket)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Partial OHLCV states per symbol and 1h bucket; query the view bars_1h.';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.bars_1h_mv TO ${database}.bars_1h_agg AS
@@ -200,7 +200,7 @@ CREATE TABLE IF NOT EXISTS ${database}.bars_1d_agg
 ENGINE = AggregatingMergeTree
 PARTITION BY toYear(bucket)
 ORDER BY (symbol, bucket)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Partial OHLCV states per symbol and 1d bucket; query the view bars_1d.';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.bars_1d_mv TO ${database}.bars_1d_agg AS

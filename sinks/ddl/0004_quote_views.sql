@@ -12,7 +12,7 @@ CREATE TABLE IF NOT EXISTS ${database}.quote_mids_1s_agg
 ENGINE = AggregatingMergeTree
 PARTITION BY toDate(bucket)
 ORDER BY (symbol, bucket)
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Last bid/ask states per symbol and second; query the view quote_mids.';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.quote_mids_1s_mv TO ${database}.quote_mids_1s_agg AS
@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS ${database}.latest_quotes_agg
 )
 ENGINE = AggregatingMergeTree
 ORDER BY symbol
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Latest quote states per symbol; query the view latest_quotes.';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.latest_quotes_mv TO ${database}.latest_quotes_agg AS
@@ -112,7 +112,7 @@ CREATE TABLE IF NOT EXISTS ${database}.latest_trades_agg
 )
 ENGINE = AggregatingMergeTree
 ORDER BY symbol
-SETTINGS non_replicated_deduplication_window = 1000
+SETTINGS non_replicated_deduplication_window = 10000
 COMMENT 'Latest trade states per symbol; query the view latest_trades.';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${database}.latest_trades_mv TO ${database}.latest_trades_agg AS

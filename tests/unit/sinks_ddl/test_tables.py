@@ -53,7 +53,7 @@ def test_engines_keys_and_dedup_window(target: ChdbTarget, spec: TopicSpec) -> N
         f"WHERE database = '{DB}' AND name = '{spec.table}'"
     )
     assert engine == "ReplacingMergeTree"
-    assert "non_replicated_deduplication_window = 1000" in create
+    assert "non_replicated_deduplication_window = 10000" in create
     if spec.event_type == "Candle":
         assert sorting_key == "symbol, period, trading_hours_only, time"
         assert partition_key == "toYear(time)"
@@ -87,3 +87,13 @@ def test_support_tables_exist(target: ChdbTarget) -> None:
         "latest_trades",
     }
     assert expected <= names
+
+
+def test_view_targets_keep_a_dedup_window_too(target: ChdbTarget) -> None:
+    rows = target.rows(
+        "SELECT name, create_table_query FROM system.tables "
+        f"WHERE database = '{DB}' AND engine = 'AggregatingMergeTree'"
+    )
+    assert len(rows) == 7
+    for name, create in rows:
+        assert "non_replicated_deduplication_window = 10000" in create, name
