@@ -8,6 +8,7 @@ clients read (display name, query id, format, timezone, summary; exception code 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from tastystream.stack.clickhouse.errors import (
     UNKNOWN_EXCEPTION,
     ClickHouseError,
 )
+from tastystream.stack.clickhouse.form_data import is_form, parse_form
 from tastystream.stack.clickhouse.query_flow import Responder, run_insert, run_query
 from tastystream.stack.clickhouse.query_request import Credentials, QueryRequest, parse_request
 from tastystream.stack.clickhouse.request_body import BodyReader, ClientDisconnected
@@ -119,11 +121,14 @@ class ClickHouseApp:
         )
         try:
             params = parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True)
-            request = parse_request(method, params, headers, self.credentials)
             body = BodyReader(receive, headers.get("content-encoding"))
+            if is_form(headers.get("content-type")):
+                body.set_limit(self.limits.max_body_size)
+                params += parse_form(await body.read_all(), headers["content-type"])
+            request = parse_request(method, params, headers, self.credentials)
             await self._execute(request, body, responder)
         except ClientDisconnected:
-            log.info("client disconnected before the request body was complete")
+            log.info("client of query %s disconnected", request.query_id if request else None)
         except Exception as exc:
             error = ClickHouseError.from_engine(exc)
             if error.code == UNKNOWN_EXCEPTION:
@@ -158,10 +163,15 @@ class ClickHouseApp:
         if not text.strip():
             raise ClickHouseError(SYNTAX_ERROR, "Empty query")
         fmt = (statement.output_format if statement else None) or request.default_format
-        async with self.engine.lease(request) as lease:
-            reads = await self.engine.call(self.engine.check_statement, lease, text, request)
-            streamable = reads and statement is not None and statement.kind in _STREAMED
-            await run_query(self.engine, lease, text, fmt, request, out, streamable=streamable)
+        out.watch = asyncio.ensure_future(body.wait_disconnect())
+        try:
+            async with self.engine.lease(request) as lease:
+                reads = await self.engine.call(self.engine.check_statement, lease, text, request)
+                streamable = reads and statement is not None and statement.kind in _STREAMED
+                await run_query(self.engine, lease, text, fmt, request, out, streamable=streamable)
+        finally:
+            out.watch.cancel()
+            await asyncio.gather(out.watch, return_exceptions=True)
 
     async def _insert(
         self,

@@ -13,6 +13,7 @@ Three shapes, as on a real server:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import tempfile
@@ -26,7 +27,7 @@ from tastystream.stack.clickhouse.engine import Engine, Lease
 from tastystream.stack.clickhouse.errors import ClickHouseError
 from tastystream.stack.clickhouse.output_format import HeaderStrip, content_type, stream_strip
 from tastystream.stack.clickhouse.query_request import QueryRequest
-from tastystream.stack.clickhouse.request_body import BodyReader
+from tastystream.stack.clickhouse.request_body import BodyReader, ClientDisconnected
 
 __all__ = ["Responder", "Summary", "run_insert", "run_query"]
 
@@ -45,6 +46,12 @@ class Responder:
         self._send = send
         self._base_headers = base_headers
         self.started = False
+        self.watch: asyncio.Future[None] | None = None  # completes when the client disconnects
+
+    def check_client(self) -> None:
+        """Stop producing a result nobody reads (the engine query is then cancelled)."""
+        if self.watch is not None and self.watch.done():
+            raise ClientDisconnected
 
     async def start(self, status: int, headers: dict[str, str]) -> None:
         raw = self._base_headers() + [(k.encode(), v.encode()) for k, v in headers.items()]
@@ -170,6 +177,7 @@ async def run_query(
 async def _send_spooled(stream: _Stream, fmt: str, encoding: str | None, out: Responder) -> None:
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
         while (piece := await stream.next()) is not None:
+            out.check_client()
             spool.write(piece)
         spool.write(await stream.finish())
         spool.seek(0)
@@ -196,6 +204,7 @@ async def _send_streaming(
         while piece is not None:
             if piece:
                 await out.body(piece, True)
+            out.check_client()
             piece = await stream.next()
         await out.body(await stream.finish(), False)
     except ClickHouseError as exc:

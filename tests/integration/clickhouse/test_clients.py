@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ import zstandard
 from clickhouse_connect.driver.exceptions import DatabaseError
 
 from tests.integration.clickhouse.conftest import RunningServer
+from tests.support import eventually_sync
 
 pytestmark = pytest.mark.integration
 ROWS = 1_000_000
@@ -108,6 +110,10 @@ def test_parameters_settings_and_formats(server: RunningServer) -> None:
     assert row[0] == "it's\t'quoted'"
     assert str(row[1]) == "2024-01-02 03:04:05"
     assert row[2] == [1, -2, 3]
+    many = list(range(5000))  # bound parameters past 4 KiB go as multipart/form-data
+    assert client.query(
+        "SELECT length({xs:Array(UInt32)})", parameters={"xs": many}
+    ).result_rows == [(5000,)]
     client.command("CREATE TABLE arrow_t (a UInt32, b String) ENGINE = MergeTree ORDER BY a")
     table = client.query_arrow(
         "SELECT toUInt32(number) AS a, toString(number) AS b FROM numbers(1000)"
@@ -174,3 +180,21 @@ def test_data_survives_a_restart(start_server: Callable[[Path | None], RunningSe
     again = clickhouse_connect.get_client(host="127.0.0.1", port=second.port)
     assert again.query("SELECT count(), sum(a) FROM kept").result_rows == [(1000, sum(range(1000)))]
     again.close()
+
+
+def test_abandoned_stream_is_cancelled(server: RunningServer) -> None:
+    sql = b"SELECT number FROM system.numbers FORMAT TSV /* endless */"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        head = f"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {len(sql)}\r\n\r\n".encode()
+        sock.sendall(head + sql)
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+    probe = (
+        "SELECT count() FROM system.processes "
+        "WHERE query LIKE '%endless%' AND query NOT LIKE '%processes%'"
+    )
+    with httpx.Client(base_url=server.url, timeout=10) as http:
+        eventually_sync(
+            lambda: http.post("/", content=probe).text == "0\n",
+            message="the abandoned query kept running",
+        )
+        assert http.get("/ping").text == "Ok.\n"

@@ -232,3 +232,24 @@ async def test_document_formats(http: httpx.AsyncClient) -> None:
     parquet = await http.post("/", content="SELECT 1 AS a FORMAT Parquet")
     assert parquet.content.startswith(b"PAR1")
     assert parquet.headers["content-type"] == "application/octet-stream"
+
+
+async def test_form_encoded_query_and_long_parameters(http: httpx.AsyncClient) -> None:
+    long_list = "[" + ",".join(str(i) for i in range(3000)) + "]"
+    resp = await http.post(
+        "/",
+        files={
+            "query": (None, "SELECT length({xs:Array(UInt32)}), {s:String}"),
+            "param_xs": (None, long_list),
+            "param_s": (None, "ok"),
+        },
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.text == "3000\tok\n"
+    external = await http.post(
+        "/",
+        params={"query": "SELECT * FROM ext", "ext_structure": "a UInt8"},
+        files={"ext": ("ext.tsv", b"1\n")},
+    )
+    assert external.status_code == 501
+    assert external.headers["x-clickhouse-exception-code"] == "48"
