@@ -9,7 +9,9 @@ from adapters.tastytrade.models.enums import MarketSessionStateField
 
 
 class SessionInfo(TastytradeModel):
-    """``next-session`` / ``previous-session``; ``close-at`` may be absent around holidays."""
+    """One trading day's session times: ``next-session`` / ``previous-session``, the answers of
+    the ``next``/``previous`` endpoints and of ``/market-time/sessions`` ranges. ``close-at`` may
+    be absent around holidays."""
 
     session_date: date
     open_at: Timestamp | None = None
@@ -17,6 +19,7 @@ class SessionInfo(TastytradeModel):
     close_at: Timestamp | None = None
     close_at_ext: Timestamp | None = None
     instrument_collection: str | None = None
+    state: MarketSessionStateField | None = None
 
 
 class MarketSession(TastytradeModel):

@@ -21,9 +21,11 @@ from adapters.tastytrade.models import (
     Future,
     FutureOption,
     MarketData,
+    MarketSessionState,
     Order,
     OrderStatus,
     QuoteAlert,
+    SessionInfo,
     Transaction,
     Watchlist,
 )
@@ -66,6 +68,7 @@ ACCOUNT = {"account-number": N, "is-closed": False, "margin-or-cash": "Margin"}
 CLOSED = {"account-number": "5WT00002", "is-closed": True}
 CUSTOMER = {"id": "me", "first-name": "A"}
 SESSION = {"instrument-collection": "Equity", "state": "Open"}
+DAY = {"session-date": "2026-08-05", "open-at": "2026-08-05T13:30:00.000+00:00"}
 
 CASES = [
     # §4.1 customer / accounts / status
@@ -452,15 +455,32 @@ CASES = [
         lambda r: r.sessions.sessions("Equity", from_date=date(2026, 1, 1)),
         "GET",
         "/market-time/sessions",
-        _items(SESSION),
+        _items(DAY),
         query=[("from-date", "2026-01-01"), ("instrument-collection", "Equity")],
     ),
     Case(
         "equity-session-next",
-        lambda r: r.sessions.equity_session("next"),
+        lambda r: r.sessions.equity_next(day=date(2026, 8, 4)),
         "GET",
         "/market-time/equities/sessions/next",
-        SESSION,
+        DAY,
+        query=[("date", "2026-08-04")],
+        check=lambda res: isinstance(res, SessionInfo) and res.session_date == date(2026, 8, 5),
+    ),
+    Case(
+        "equity-session-previous",
+        lambda r: r.sessions.equity_previous(),
+        "GET",
+        "/market-time/equities/sessions/previous",
+        DAY,
+    ),
+    Case(
+        "equity-session-current",
+        lambda r: r.sessions.equity_current(),
+        "GET",
+        "/market-time/equities/sessions/current",
+        {**SESSION, "next-session": DAY},
+        check=lambda res: res.state is MarketSessionState.OPEN and res.next_session is not None,
     ),
     Case(
         "equity-holidays",
@@ -472,10 +492,31 @@ CASES = [
     ),
     Case(
         "futures-session",
-        lambda r: r.sessions.futures_session("previous", "CME"),
+        lambda r: r.sessions.futures_current("CME"),
+        "GET",
+        "/market-time/futures/sessions/current/CME",
+        {"instrument-collection": "CME", "state": "Closed"},
+    ),
+    Case(
+        "futures-session-all",
+        lambda r: r.sessions.futures_current(),
+        "GET",
+        "/market-time/futures/sessions/current",
+        {"instrument-collection": "CME", "state": "Closed"},
+    ),
+    Case(
+        "futures-session-next",
+        lambda r: r.sessions.futures_next("CFE"),
+        "GET",
+        "/market-time/futures/sessions/next/CFE",
+        DAY,
+    ),
+    Case(
+        "futures-session-previous",
+        lambda r: r.sessions.futures_previous(),
         "GET",
         "/market-time/futures/sessions/previous/CME",
-        {"instrument-collection": "CME", "state": "Closed"},
+        DAY,
     ),
     Case(
         "futures-holidays",
