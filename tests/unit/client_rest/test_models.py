@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -244,6 +244,7 @@ def test_notification_models_cover_the_documented_types() -> None:
     assert all(issubclass(m, TastytradeModel) for m in NOTIFICATION_MODELS.values())
 
 
+@settings(deadline=None, max_examples=100)
 @given(st.text(min_size=1, max_size=30).filter(lambda s: s not in set(OrderStatus)))
 def test_any_unknown_status_parses_and_is_kept(value: str) -> None:
     stream = ErrorStream()
@@ -253,6 +254,7 @@ def test_any_unknown_status_parses_and_is_kept(value: str) -> None:
     assert [(w.model, w.field_name) for w in warnings] == [("Order", "status")]
 
 
+@settings(deadline=None, max_examples=100)
 @given(st.dictionaries(st.text(min_size=1, max_size=12), st.integers(), max_size=5))
 def test_any_unknown_fields_are_kept_and_never_fail(extra: dict[str, int]) -> None:
     known = set(ORDER) | {k.replace("_", "-") for k in Order.model_fields}

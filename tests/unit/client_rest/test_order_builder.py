@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.tastytrade.errors import TastytradeError
@@ -449,6 +449,7 @@ def option_spreads(draw: st.DrawFn) -> NewOrder:
     return NewOrder(draw(tifs), LIMIT, legs, price=draw(prices), price_effect=effect)
 
 
+@settings(deadline=None, max_examples=100)
 @given(st.one_of(single_leg_limits(), option_spreads()))
 def test_valid_builder_output_round_trips_through_the_order_model(order: NewOrder) -> None:
     wire = order.to_wire()
@@ -466,6 +467,7 @@ def test_valid_builder_output_round_trips_through_the_order_model(order: NewOrde
     assert parsed.signed_price == expected
 
 
+@settings(deadline=None, max_examples=100)
 @given(single_leg_limits())
 def test_flipping_the_effect_of_a_valid_single_direction_limit_is_rejected(order: NewOrder) -> None:
     flipped = PriceEffect.CREDIT if order.price_effect == PriceEffect.DEBIT else PriceEffect.DEBIT
@@ -474,6 +476,7 @@ def test_flipping_the_effect_of_a_valid_single_direction_limit_is_rejected(order
     assert info.value.rule in {"cant_buy_for_credit", "cant_sell_for_debit"}
 
 
+@settings(deadline=None, max_examples=100)
 @given(single_leg_limits())
 def test_market_twin_of_a_valid_limit_is_valid_unless_gtc(order: NewOrder) -> None:
     if order.time_in_force == TimeInForce.GTC:
