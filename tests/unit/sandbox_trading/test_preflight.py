@@ -100,10 +100,9 @@ def test_closing_without_position_warns_and_converts_on_routing(rig: Rig) -> Non
 
 
 def test_strict_position_effect_rejects_instead(rig: Rig) -> None:
-    body = equity_order(
-        action="Sell to Close",
-        **{"advanced-instructions": {"strict-position-effect-validation": True}},
-    )
+    body = equity_order(action="Sell to Close") | {
+        "advanced-instructions": {"strict-position-effect-validation": True}
+    }
     assert "closing_with_no_position" in codes(rig, body)
 
 
