@@ -260,7 +260,7 @@ class DXLinkStreamer:
             except Exception as exc:
                 if self._stopping:  # a stop raced with a failure (TaskGroup may eat the cancel)
                     raise asyncio.CancelledError from exc
-                reason = _translate(exc)
+                reason = translate_ws_error(exc, "dxlink")
                 if not isinstance(
                     exc, TastytradeError | OSError | ConnectionClosed | BaseExceptionGroup
                 ):
@@ -579,21 +579,34 @@ def _close_code(ws: ClientConnection) -> int | None:
     return ws.close_code
 
 
-def _translate(exc: BaseException) -> TastytradeError:
+def translate_ws_error(exc: BaseException, stream: str) -> TastytradeError:
+    """A websocket/session failure as the adapter's error (retriable unless it cannot help)."""
     if isinstance(exc, BaseExceptionGroup):
         inner = [e for e in exc.exceptions if not isinstance(e, asyncio.CancelledError)]
-        return _translate(inner[0]) if inner else StreamDisconnected("cancelled", stream="dxlink")
+        return (
+            translate_ws_error(inner[0], stream)
+            if inner
+            else StreamDisconnected("cancelled", stream=stream)
+        )
     if isinstance(exc, TastytradeError):
         return exc
     if isinstance(exc, ConnectionClosed):
         code = exc.rcvd.code if exc.rcvd is not None else None
         hint = " (message too big: fewer symbols per subscription)" if code == 1009 else ""
-        return StreamDisconnected(f"connection closed: {exc}{hint}", stream="dxlink", code=code)
+        return StreamDisconnected(f"connection closed: {exc}{hint}", stream=stream, code=code)
     if isinstance(exc, InvalidURI):
-        return Unrecoverable(f"bad dxlink url: {exc}", cause=exc)
+        return Unrecoverable(f"bad {stream} url: {exc}", cause=exc)
     if isinstance(exc, InvalidHandshake | OSError | TimeoutError):
-        return StreamDisconnected(f"connect failed: {type(exc).__name__}: {exc}", stream="dxlink")
-    return StreamDisconnected(f"unexpected {type(exc).__name__}: {exc}", stream="dxlink")
+        return StreamDisconnected(f"connect failed: {type(exc).__name__}: {exc}", stream=stream)
+    logger.error("unexpected %s failure: %r", stream, exc, exc_info=exc)
+    return StreamDisconnected(f"unexpected {type(exc).__name__}: {exc}", stream=stream)
 
 
-__all__ = ["CHANNELS", "MAX_CHUNK_BYTES", "DXLinkStreamer", "Reconnected", "chunk_entries"]
+__all__ = [
+    "CHANNELS",
+    "MAX_CHUNK_BYTES",
+    "DXLinkStreamer",
+    "Reconnected",
+    "chunk_entries",
+    "translate_ws_error",
+]

@@ -1,0 +1,405 @@
+"""The account streamer: connect, heartbeats, acks, notifications, reconcile after reconnect (§6).
+
+Every client message is ``{"action", "value"?, "auth-token": "Bearer <access token>",
+"request-id"}`` with the token fetched fresh for each message (so a refresh between
+heartbeats is picked up). Acks are matched by ``request-id`` (or by action when the server
+does not echo it); an error ack becomes a :class:`StreamError`. Notifications
+``{"type","data","timestamp"}`` — and ``{"results": [...]}`` batches — are parsed into the
+REST models of :data:`adapters.tastytrade.models.NOTIFICATION_MODELS`; unknown types and
+payloads that fail to parse are reported and still delivered as raw :class:`Notification`
+objects, never dropped. The streamer sends no snapshot, so after every (re)connect a
+:class:`Reconciliation` per account, fetched over REST, is emitted into the same stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+import orjson
+from websockets.asyncio.client import ClientConnection, connect
+
+from adapters.tastytrade.backoff import Backoff, Clock, Random, ReconnectSchedule, Sleep
+from adapters.tastytrade.dxlink import Reconnected, translate_ws_error
+from adapters.tastytrade.errors import (
+    ErrorStream,
+    ParseFailure,
+    ParseWarning,
+    StreamDisconnected,
+    StreamError,
+    TastytradeError,
+    Unrecoverable,
+    is_retriable,
+)
+from adapters.tastytrade.fanout import Fanout, Listener, StreamState
+from adapters.tastytrade.models import NOTIFICATION_MODELS, parse_model
+from tastystream import __version__
+from tastystream.logs import TRACE
+
+logger = logging.getLogger(__name__)
+
+SOURCE = f"tastystream/{__version__}"
+
+
+class BearerSource(Protocol):
+    async def bearer(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    """One pushed object: ``data`` is the parsed model, or the raw dict when ``parsed`` is False."""
+
+    type: str
+    data: Any
+    timestamp: int | None
+    parsed: bool
+    raw: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """REST truth for one account, fetched after a (re)connect; repair state from it."""
+
+    account_number: str
+    positions: tuple[Any, ...]
+    balance: Any
+    live_orders: tuple[Any, ...]
+    fetched_at: datetime
+    generation: int = 0
+
+
+AccountEvent = Notification | Reconciliation
+Reconciler = Callable[[str], Awaitable[Reconciliation]]
+
+
+def rest_reconciler(rest: Any) -> Reconciler:
+    """Positions, balances and live orders of one account via ``client.rest``, concurrently."""
+
+    async def reconcile(account_number: str) -> Reconciliation:
+        async with asyncio.TaskGroup() as group:
+            positions = group.create_task(rest.positions.get_positions(account_number))
+            balance = group.create_task(rest.balances.get_balances(account_number))
+            orders = group.create_task(rest.orders.get_live_orders(account_number))
+        return Reconciliation(
+            account_number,
+            tuple(positions.result()),
+            balance.result(),
+            tuple(orders.result()),
+            datetime.now(UTC),
+        )
+
+    return reconcile
+
+
+class _Conn:
+    def __init__(self, ws: ClientConnection, clock: Clock) -> None:
+        self.ws = ws
+        self.clock = clock
+        self.last_rx = clock()
+        self.pending: dict[int, tuple[str, asyncio.Future[dict[str, Any]]]] = {}
+        self.session_id: str | None = None
+
+
+class AccountStreamer:
+    """``async with AccountStreamer(url, ["5WT0001"], auth, reconcile=...) as s``."""
+
+    def __init__(
+        self,
+        url: str,
+        accounts: Sequence[str],
+        auth: BearerSource,
+        *,
+        errors: ErrorStream | None = None,
+        reconcile: Reconciler | None = None,
+        heartbeat_interval: float = 20.0,
+        idle_timeout: float = 60.0,
+        ack_timeout: float = 10.0,
+        reconnect_backoff: Backoff | None = None,
+        rand: Random = random.random,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        if not accounts:
+            raise ValueError("the account streamer needs at least one account number")
+        self.url = url
+        self.accounts = list(accounts)
+        self.errors = errors if errors is not None else ErrorStream()
+        self._auth = auth
+        self._reconcile = reconcile
+        self.heartbeat_interval = heartbeat_interval
+        self.idle_timeout = idle_timeout
+        self._ack_timeout = ack_timeout
+        self._schedule = ReconnectSchedule(reconnect_backoff or Backoff(base=0.5, cap=30.0), rand)
+        self._sleep = sleep
+        self._clock = clock
+        self._fanout: Fanout[AccountEvent] = Fanout("account", self.errors)
+        self._task: asyncio.Task[None] | None = None
+        self._hooks: list[Callable[[Reconnected], object]] = []
+        self._request_id = 0
+        self._stopping = False
+        self._down_since: float | None = None
+        self.state = StreamState.STOPPED
+        self.generation = 0
+        self.disconnects = 0
+        self.session_id: str | None = None
+
+    async def __aenter__(self) -> Self:
+        self._stopping = False
+        self._fanout = Fanout("account", self.errors)
+        self._set_state(StreamState.CONNECTING)
+        self._task = asyncio.create_task(self._run(), name="account-stream")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        task, self._task = self._task, None
+        if task is not None:
+            self._set_state(StreamState.STOPPING)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        self._fanout.close(self._fanout.failure)
+        self._set_state(StreamState.STOPPED)
+
+    def _set_state(self, state: StreamState) -> None:
+        if state is not self.state:
+            logger.info("account stream %s -> %s", self.state, state)
+            self.state = state
+
+    def listen(self, maxsize: int = 10_000, *, name: str = "") -> Listener[AccountEvent]:
+        """A bounded queue of notifications and reconciliations (drop-oldest on overflow)."""
+        return self._fanout.listen(maxsize, name=name)
+
+    async def events(self, maxsize: int = 10_000) -> AsyncIterator[AccountEvent]:
+        with self.listen(maxsize) as listener:
+            async for event in listener:
+                yield event
+
+    def on_reconnect(self, hook: Callable[[Reconnected], object]) -> None:
+        self._hooks.append(hook)
+
+    # ------------------------------------------------------------ reconnect loop
+    async def _run(self) -> None:
+        while True:
+            reason: TastytradeError
+            try:
+                await asyncio.create_task(self._session(), name="account-session")
+                reason = StreamDisconnected("session ended", stream="account")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if self._stopping:
+                    raise asyncio.CancelledError from exc
+                reason = translate_ws_error(exc, "account")
+            if not is_retriable(reason):
+                failure = Unrecoverable(f"account stream gave up: {reason.message}", cause=reason)
+                self.errors.publish(failure)
+                self._fanout.close(failure)
+                self._set_state(StreamState.STOPPED)
+                return
+            if self._down_since is None:
+                self._down_since = self._clock()
+            self.disconnects += 1
+            delay = self._schedule.next_delay()
+            code = reason.code if isinstance(reason, StreamDisconnected) else None
+            self.errors.publish(
+                StreamDisconnected(
+                    f"account stream disconnected ({reason.message}); reconnect in {delay:.2f}s",
+                    stream="account",
+                    attempt=self._schedule.failures,
+                    code=code,
+                )
+            )
+            self._set_state(StreamState.DEGRADED)
+            await self._sleep(delay)
+
+    async def _session(self) -> None:
+        async with connect(
+            self.url, open_timeout=self._ack_timeout, close_timeout=2.0, user_agent_header=SOURCE
+        ) as ws:
+            conn = _Conn(ws, self._clock)
+            async with asyncio.TaskGroup() as group:
+                group.create_task(self._reader(conn))
+                ack = await self._request(conn, "connect", self.accounts)
+                conn.session_id = self.session_id = _str(ack.get("web-socket-session-id"))
+                group.create_task(self._heartbeats(conn))
+                group.create_task(self._watchdog(conn))
+                await self._reconcile_all()
+                self.generation += 1
+                self._schedule.succeeded()
+                self._set_state(StreamState.RUNNING)
+                if self._down_since is not None:
+                    down_for, self._down_since = self._clock() - self._down_since, None
+                    if self.generation > 1:
+                        self._notify(Reconnected(self.generation, down_for))
+
+    async def _reconcile_all(self) -> None:
+        if self._reconcile is None:
+            return
+        for account in self.accounts:
+            snapshot = await self._reconcile(account)
+            self._fanout.publish(dataclasses.replace(snapshot, generation=self.generation + 1))
+
+    def _notify(self, info: Reconnected) -> None:
+        logger.info(
+            "account stream reconnected (generation %d, down %.1fs)",
+            info.generation,
+            info.down_for_s,
+        )
+        for hook in self._hooks:
+            try:
+                hook(info)
+            except Exception:
+                logger.exception("on_reconnect hook failed")
+
+    # ------------------------------------------------------------------- wire
+    async def _request(self, conn: _Conn, action: str, value: Any = None) -> dict[str, Any]:
+        self._request_id += 1
+        request_id = self._request_id
+        message: dict[str, Any] = {"action": action}
+        if value is not None:
+            message["value"] = value
+        message["auth-token"] = await self._auth.bearer()
+        message["request-id"] = request_id
+        message["source"] = SOURCE
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        conn.pending[request_id] = (action, future)
+        if logger.isEnabledFor(TRACE):
+            logger.log(TRACE, "account > %s #%d", action, request_id)
+        try:
+            await conn.ws.send(orjson.dumps(message).decode())
+            ack = await asyncio.wait_for(future, self._ack_timeout)
+        except TimeoutError as exc:
+            raise StreamDisconnected(
+                f"no ack for {action} #{request_id}", stream="account"
+            ) from exc
+        finally:
+            conn.pending.pop(request_id, None)
+        if ack.get("status") != "ok":
+            error = StreamError(
+                f"{action} refused: {ack.get('message') or ack.get('status')}",
+                stream="account",
+                raw=orjson.dumps(ack).decode()[:300],
+            )
+            raise error
+        return ack
+
+    async def _heartbeats(self, conn: _Conn) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_interval)
+            try:
+                await self._request(conn, "heartbeat")
+            except StreamError as exc:
+                if isinstance(exc, StreamDisconnected):
+                    raise
+                self.errors.publish(exc)
+
+    async def _watchdog(self, conn: _Conn) -> None:
+        step = min(1.0, self.idle_timeout / 4)
+        while True:
+            await asyncio.sleep(step)
+            silent = conn.clock() - conn.last_rx
+            if silent > self.idle_timeout:
+                raise StreamDisconnected(f"no frame for {silent:.1f}s", stream="account")
+
+    async def _reader(self, conn: _Conn) -> None:
+        async for raw in conn.ws:
+            conn.last_rx = conn.clock()
+            if logger.isEnabledFor(TRACE):
+                logger.log(TRACE, "account < %s", raw[:2000])
+            try:
+                message = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                self.errors.publish(
+                    StreamError("account frame is not JSON", stream="account", raw=str(raw[:300]))
+                )
+                continue
+            self._dispatch(conn, message)
+        raise StreamDisconnected(
+            "connection closed by server", stream="account", code=conn.ws.close_code
+        )
+
+    def _dispatch(self, conn: _Conn, message: Any) -> None:
+        if not isinstance(message, dict):
+            self.errors.publish(StreamError("account frame is not an object", stream="account"))
+            return
+        if "type" in message:
+            self._fanout.publish(self._notification(message))
+        elif isinstance(message.get("results"), list):
+            for item in message["results"]:
+                if isinstance(item, dict) and "type" in item:
+                    self._fanout.publish(self._notification(item))
+                else:
+                    self.errors.publish(StreamError("batched item without type", stream="account"))
+        elif "status" in message and "action" in message:
+            self._ack(conn, message)
+        else:
+            self.errors.publish(
+                ParseWarning(
+                    "unrecognised account frame",
+                    model="AccountStreamer",
+                    field_name=",".join(sorted(message)),
+                )
+            )
+
+    def _ack(self, conn: _Conn, message: dict[str, Any]) -> None:
+        request_id = message.get("request-id")
+        entry = conn.pending.get(request_id) if isinstance(request_id, int) else None
+        if entry is None:  # no echo: the oldest pending request of that action
+            entry = next((e for e in conn.pending.values() if e[0] == message.get("action")), None)
+        if entry is not None and not entry[1].done():
+            entry[1].set_result(message)
+        elif message.get("status") != "ok":
+            self.errors.publish(
+                StreamError(f"{message.get('action')}: {message.get('message')}", stream="account")
+            )
+
+    def _notification(self, message: dict[str, Any]) -> Notification:
+        kind = str(message.get("type"))
+        data = message.get("data")
+        stamp = message.get("timestamp")
+        timestamp = stamp if isinstance(stamp, int) else None
+        model = NOTIFICATION_MODELS.get(kind)
+        if model is None:
+            self.errors.publish(
+                ParseWarning(
+                    f"unknown notification type {kind!r}", model="AccountStreamer", field_name=kind
+                )
+            )
+            return Notification(kind, data, timestamp, False, message)
+        try:
+            parsed = parse_model(model, data, self.errors)
+        except ParseFailure as exc:
+            self.errors.publish(exc)
+            return Notification(kind, data, timestamp, False, message)
+        return Notification(kind, parsed, timestamp, True, message)
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+__all__ = [
+    "AccountEvent",
+    "AccountStreamer",
+    "BearerSource",
+    "Notification",
+    "Reconciler",
+    "Reconciliation",
+    "rest_reconciler",
+]
