@@ -56,6 +56,8 @@ class TastytradeSettings(BaseSettings):
         "Underlying",
     )
     candle_backfill: str = "1d@1m"
+    watchlist_file: Path | None = None
+    dxlink_queue_size: int = 100_000
     api_version: str = "20251101"
     request_timeout_s: float = 30.0
 
