@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
+
+from aiokafka.errors import KafkaError
 
 from tastystream.logs import configure_logging
+from tastystream.stack.registry.errors import RegistryError
 from tastystream.stack.registry.server import serve
 
 
@@ -24,7 +28,13 @@ def main(argv: list[str] | None = None) -> None:
     configure_logging(args.log_level)
     # our own lines cover uvicorn's lifecycle messages (which carry terminal colour extras)
     logging.getLogger("uvicorn.error").setLevel(max(logging.WARNING, logging.getLogger().level))
-    asyncio.run(serve(args.host, args.port, args.bootstrap, args.topic))
+    try:
+        asyncio.run(serve(args.host, args.port, args.bootstrap, args.topic))
+    except (KafkaError, RegistryError, OSError, TimeoutError) as exc:
+        logging.getLogger("tastystream.stack.registry").critical(
+            "schema registry failed to start or crashed: %r", exc
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

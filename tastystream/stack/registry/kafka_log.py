@@ -181,8 +181,8 @@ class KafkaLog:
                 await self._read_batch()
                 if self.status is LogStatus.DEGRADED:
                     self._transition(LogStatus.RUNNING)
-            except KafkaError as exc:
-                log.warning("reading %s failed (%s); retrying", self.topic, exc)
+            except Exception as exc:  # aiokafka reconnects itself; keep the reader alive
+                log.warning("reading %s failed (%r); retrying", self.topic, exc)
                 self._transition(LogStatus.DEGRADED)
                 await asyncio.sleep(1.0)
 
@@ -208,7 +208,11 @@ class KafkaLog:
             return
         if isinstance(key, OtherKey):
             log.debug("ignoring %s record at %s@%d", key.keytype, self.topic, offset)
-        self._state.apply(key, value)
+            return
+        try:
+            self._state.apply(key, value)
+        except Exception:  # one bad record must not stop the reader (and every write with it)
+            log.exception("skipping record at %s@%d that could not be applied", self.topic, offset)
 
     # ----------------------------------------------------------------- store
     async def write(self, key: Key, value: Value | None) -> None:

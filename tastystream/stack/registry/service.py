@@ -243,7 +243,9 @@ class SchemaRegistry:
         try:
             return CompatibilityLevel(raw) if raw else self.default_level
         except ValueError:
-            log.warning("unknown compatibility level %r in the log; using %s", raw, "BACKWARD")
+            log.warning(
+                "unknown compatibility level %r in the log; using %s", raw, self.default_level
+            )
             return self.default_level
 
     def config(self, subject: str | None, *, default_to_global: bool = False) -> str:

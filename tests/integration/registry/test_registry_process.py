@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -14,7 +16,7 @@ from confluent_kafka.schema_registry.error import SchemaRegistryError
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 from tests.integration.registry.conftest import StartRegistry
-from tests.support import eventually, unique
+from tests.support import eventually, free_port, unique
 
 pytestmark = pytest.mark.integration
 
@@ -196,3 +198,24 @@ async def _read_all(bootstrap: str, topic: str, expected: int) -> list[tuple[byt
     finally:
         await consumer.stop()
     return records
+
+
+def test_exits_with_a_clear_error_when_kafka_is_unreachable() -> None:
+    port = free_port()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tastystream.stack.registry",
+            "--port",
+            str(port),
+            "--bootstrap",
+            f"127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert b"failed to start" in done.stderr
+    assert b"Unable to bootstrap" in done.stderr
