@@ -8,11 +8,13 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from tests.support import eventually, unique
 
 
-async def _create(bootstrap: str, name: str, partitions: int = 1, **config: str) -> None:
+async def _create(
+    bootstrap: str, name: str, partitions: int = 1, config: dict[str, str] | None = None
+) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(name, partitions, 1, topic_configs=config)])
+        await admin.create_topics([NewTopic(name, partitions, 1, topic_configs=config or {})])
     finally:
         await admin.close()
 
@@ -101,7 +103,7 @@ async def test_compacted_topic_compacts(kafka_bootstrap: str) -> None:
     await _create(
         kafka_bootstrap,
         topic,
-        **{
+        config={
             "cleanup.policy": "compact",
             "segment.ms": "100",
             "min.cleanable.dirty.ratio": "0.01",
@@ -127,6 +129,7 @@ async def test_compacted_topic_compacts(kafka_bootstrap: str) -> None:
         remaining = await eventually(compacted, timeout=90, interval=1.0, message="no compaction")
     finally:
         await producer.stop()
+    assert remaining is not None
     latest = dict(remaining)
     assert latest == {f"k{k}".encode(): f"{k}:49".encode() for k in range(5)}
     assert len(remaining) < 250

@@ -32,7 +32,7 @@ def test_env_and_dotenv_parse_once_into_frozen_objects(
     assert settings.tastytrade.accounts == ("5WT00001", "5WT00002")
     assert settings.kafka.bootstrap == "h:1"
     with pytest.raises(ValidationError):
-        settings.kafka.bootstrap = "other"  # type: ignore[misc]
+        settings.kafka.bootstrap = "other"
 
 
 def test_masked_dump_hides_secrets(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
