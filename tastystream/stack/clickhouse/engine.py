@@ -156,41 +156,58 @@ class Engine:
                     request.session_id, request.session_timeout, must_exist=request.session_check
                 )
                 if session is None:
-                    conn = await self.call(open_connection, self.path)
-                    session = self._sessions.add(request.session_id, conn, request.session_timeout)
-                conn = session.conn
-            else:
-                conn = await self.call(open_connection, self.path)
-            await self.call(self._prepare, conn, request, session)
+                    session = self._sessions.add(request.session_id, None, request.session_timeout)
+            conn = await self.call(self._open, request, session)
             yield Lease(conn, request.query_id, session)
         finally:
             self._running.discard(request.query_id)
             self._slots.release()
             if session is not None:
                 closed = self._sessions.release(session, close=request.close_session)
-                if closed is not None:
+                if closed is not None and closed.conn is not None:
                     await self.call(closed.conn.close)
             elif conn is not None:
                 await self.call(conn.close)
 
-    def _prepare(self, conn: Any, request: QueryRequest, session: Session | None) -> None:
-        settings = dict(request.settings)
-        if "max_execution_time" not in settings and self.limits.query_timeout > 0:
-            settings["max_execution_time"] = f"{self.limits.query_timeout:g}"
+    def _open(self, request: QueryRequest, session: Session | None) -> Any:
+        """Connect (or reuse the session's connection) and prepare it; one pool hop."""
         if session is not None:
-            if request.database and request.database != session.database:
+            if session.conn is None:
+                session.conn = open_connection(self.path)
+                self._apply(session.conn, self._defaults())
+            self._prepare_session(session, request)
+            return session.conn
+        conn = open_connection(self.path)
+        try:
+            if request.database:
                 conn.query(f"USE {quote_identifier(request.database)}", "TabSeparated")
-                session.database = request.database
-            settings = {k: v for k, v in settings.items() if session.applied.get(k) != v}
-            if settings:
-                conn.query(set_statement(settings), "TabSeparated")
-                session.applied.update(settings)
-            return
-        if request.database:
+            settings = {**self._defaults(), **request.settings}
+            if request.readonly:
+                settings["readonly"] = "2"
+            self._apply(conn, settings)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _defaults(self) -> dict[str, str]:
+        if self.limits.query_timeout > 0:
+            return {"max_execution_time": f"{self.limits.query_timeout:g}"}
+        return {}
+
+    @staticmethod
+    def _apply(conn: Any, settings: dict[str, str]) -> None:
+        if settings:
+            conn.query(set_statement(settings), "TabSeparated")
+
+    def _prepare_session(self, session: Session, request: QueryRequest) -> None:
+        conn = session.conn
+        if request.database and request.database != session.database:
             conn.query(f"USE {quote_identifier(request.database)}", "TabSeparated")
-        if request.readonly:
-            settings["readonly"] = "2"
-        conn.query(set_statement(settings), "TabSeparated")
+            session.database = request.database
+        changed = {k: v for k, v in request.settings.items() if session.applied.get(k) != v}
+        self._apply(conn, changed)
+        session.applied.update(changed)
 
     def check_statement(self, lease: Lease, sql: str, request: QueryRequest) -> bool:
         """Reject multi-statements, and writes over GET in a session (which cannot SET readonly).

@@ -18,7 +18,7 @@ import json
 import secrets
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import IO, Any, Final
 
@@ -175,20 +175,52 @@ async def run_query(
 
 
 async def _send_spooled(stream: _Stream, fmt: str, encoding: str | None, out: Responder) -> None:
-    with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+    with _Spool(SPOOL_IN_MEMORY) as spool:
         while (piece := await stream.next()) is not None:
             out.check_client()
             spool.write(piece)
         spool.write(await stream.finish())
-        spool.seek(0)
         await out.start(200, _format_headers(fmt, stream.summary, encoding))
-        await _copy(spool, out)
+        for piece in spool.pieces():
+            await out.body(piece, True)
+        await out.body(b"", False)
 
 
-async def _copy(spool: IO[bytes], out: Responder) -> None:
-    while piece := spool.read(INSERT_PIECE):
-        await out.body(piece, True)
-    await out.body(b"", False)
+class _Spool:
+    """The whole result before the status line: chunks in memory, on disk past ``limit``."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._file: IO[bytes] | None = None
+
+    def __enter__(self) -> _Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def write(self, data: bytes) -> None:
+        if self._file is not None:
+            self._file.write(data)
+            return
+        self._chunks.append(data)
+        self._size += len(data)
+        if self._size > self._limit:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
+            for chunk in self._chunks:
+                self._file.write(chunk)
+            self._chunks = []
+
+    def pieces(self) -> Iterator[bytes]:
+        if self._file is None:
+            yield from self._chunks
+            return
+        self._file.seek(0)
+        while piece := self._file.read(INSERT_PIECE):
+            yield piece
 
 
 async def _send_streaming(

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class Session:
     session_id: str
-    conn: Any
+    conn: Any  # None until the creating request has connected
     timeout: float
     expires_at: float
     busy: bool = False
@@ -68,6 +68,7 @@ class SessionRegistry:
         return session
 
     def add(self, session_id: str, conn: Any, timeout: float) -> Session:
+        """Register a new session, locked by the request creating it (``conn`` may come later)."""
         session = Session(session_id, conn, timeout, self._clock() + timeout, busy=True)
         self._sessions[session_id] = session
         log.debug("session %s opened", session_id)
@@ -89,7 +90,7 @@ class SessionRegistry:
         for session in gone:
             del self._sessions[session.session_id]
             log.debug("session %s expired", session.session_id)
-        return gone
+        return [s for s in gone if s.conn is not None]
 
     def drain(self) -> list[Session]:
         """Remove idle sessions for shutdown; busy ones close when their request ends."""
@@ -98,4 +99,4 @@ class SessionRegistry:
             session.closing = True
         for session in idle:
             del self._sessions[session.session_id]
-        return idle
+        return [s for s in idle if s.conn is not None]
