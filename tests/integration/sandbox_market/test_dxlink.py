@@ -1,0 +1,311 @@
+"""The DXLink server over a real socket, driven by a raw ``websockets`` client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import orjson
+import pytest
+import websockets
+
+from sandbox.dxlink_events import FIELDS
+from tests.integration.sandbox_market.conftest import (
+    TOKEN,
+    DxClient,
+    MarketServer,
+    compact_events,
+)
+from tests.support import eventually
+
+# tastyware 13.2.3's field orders (reference §5.3), including its non-spec names
+TW_FIELDS = {
+    "Quote": ["eventSymbol", "eventTime", "sequence", "timeNanoPart", "bidTime",
+              "bidExchangeCode", "askTime", "askExchangeCode", "bidPrice", "askPrice", "bidSize",
+              "askSize"],
+    "Candle": ["eventSymbol", "eventTime", "eventFlags", "index", "time", "sequence", "count",
+               "volume", "vwap", "bidVolume", "askVolume", "impVolatility", "openInterest", "open",
+               "high", "low", "close"],
+    "Underlying": ["eventSymbol", "eventTime", "eventFlags", "index", "time", "sequence",
+                   "volatility", "frontVolatility", "backVolatility", "callVolume", "putVolume",
+                   "optionVolume", "putCallRatio", "notAField"],
+}  # fmt: skip
+
+
+async def test_strict_handshake_order(market_server: MarketServer) -> None:
+    async with websockets.connect(market_server.dxlink_url) as ws:
+        client = DxClient(ws)
+        # nothing but SETUP is accepted first
+        await client.send({"type": "AUTH", "channel": 0, "token": TOKEN})
+        error = await client.recv()
+        assert error["type"] == "ERROR"
+        assert error["error"] == "INVALID_MESSAGE"
+        await client.send({"type": "SETUP", "channel": 0, "keepaliveTimeout": 60,
+                           "acceptKeepaliveTimeout": 60, "version": "t"})  # fmt: skip
+        setup = await client.recv()
+        assert setup["type"] == "SETUP"
+        assert setup["keepaliveTimeout"] == 60
+        assert await client.recv() == {"type": "AUTH_STATE", "channel": 0, "state": "UNAUTHORIZED"}
+        # before AUTHORIZED only AUTH is accepted
+        await client.send({"type": "CHANNEL_REQUEST", "channel": 1, "service": "FEED",
+                           "parameters": {"contract": "AUTO"}})  # fmt: skip
+        refused = await client.recv()
+        assert (refused["type"], refused["error"]) == ("ERROR", "UNAUTHORIZED")
+        await client.send({"type": "AUTH", "channel": 0, "token": TOKEN})
+        authorized = await client.recv()
+        assert authorized["state"] == "AUTHORIZED"
+        assert authorized["userId"]
+        await client.open_feed(1, {"Quote": TW_FIELDS["Quote"]})
+        await client.send({"type": "CHANNEL_CANCEL", "channel": 1})
+        assert (await client.expect("CHANNEL_CLOSED"))["channel"] == 1
+
+
+async def test_bad_token_gets_error_and_close(market_server: MarketServer) -> None:
+    async with websockets.connect(market_server.dxlink_url) as ws:
+        client = DxClient(ws)
+        await client.handshake(token="wrong")
+        error = await client.expect("ERROR")
+        assert error["error"] == "UNAUTHORIZED"
+        assert await close_code(client) == 1008
+
+
+async def test_compact_quotes_in_requested_field_order(dx: DxClient) -> None:
+    config = await dx.open_feed(3, {"Quote": TW_FIELDS["Quote"]})
+    assert config["eventFields"] == {"Quote": TW_FIELDS["Quote"]}
+    assert config["dataFormat"] == "COMPACT"
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 3, "add": [
+        {"type": "Quote", "symbol": "SPY"}, {"type": "Quote", "symbol": "SPX"},
+        {"type": "Quote", "symbol": "BTC/USD:CXTALP"}, {"type": "Quote", "symbol": "NOPE"}]})  # fmt: skip
+
+    async def got_all() -> bool:
+        await dx.recv()
+        events = compact_events(dx.data(3), {"Quote": TW_FIELDS["Quote"]})
+        return {e["eventSymbol"] for e in events} >= {"SPY", "SPX", "BTC/USD:CXTALP"}
+
+    await eventually(got_all, timeout=15)
+    events = compact_events(dx.data(3), {"Quote": TW_FIELDS["Quote"]})
+    assert all(e["eventSymbol"] != "NOPE" for e in events)  # unknown symbols stay silent
+    spy = next(e for e in events if e["eventSymbol"] == "SPY")
+    assert 0 < spy["bidPrice"] < spy["askPrice"]
+    assert spy["bidSize"] > 0
+    spx = next(e for e in events if e["eventSymbol"] == "SPX")
+    assert spx["bidSize"] == "NaN"  # indices send NaN sizes
+    assert spx["askSize"] == "NaN"
+
+
+async def test_full_format_and_unknown_fields_are_nan(dx: DxClient) -> None:
+    await dx.open_feed(5, {"Underlying": TW_FIELDS["Underlying"]}, data_format="FULL")
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 5,
+                   "add": [{"type": "Underlying", "symbol": "AAPL"}]})  # fmt: skip
+    frame = await dx.expect("FEED_DATA")
+    event = frame["data"][0]
+    assert event["eventType"] == "Underlying"
+    assert event["eventSymbol"] == "AAPL"
+    assert 0 < event["volatility"] < 2
+    assert event["eventFlags"] == 12  # one-event snapshot: SNAPSHOT_BEGIN | SNAPSHOT_END
+    assert "notAField" not in event  # FULL omits fields the event does not have
+
+    await dx.open_feed(7, {"Underlying": TW_FIELDS["Underlying"]})
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 7,
+                   "add": [{"type": "Underlying", "symbol": "AAPL"}]})  # fmt: skip
+    await eventually(lambda: _recv_until(dx, 7), timeout=10)
+    compact = compact_events(dx.data(7), {"Underlying": TW_FIELDS["Underlying"]})[0]
+    assert compact["notAField"] == "NaN"  # COMPACT fills unknown names with "NaN"
+    assert compact["optionVolume"] == compact["callVolume"] + compact["putVolume"]
+
+
+async def close_code(client: DxClient) -> int | None:
+    """Read until the server closes; the close code it sent."""
+    try:
+        while True:
+            await client.recv()
+    except websockets.ConnectionClosed as closed:
+        return None if closed.rcvd is None else closed.rcvd.code
+
+
+async def _recv_until(dx: DxClient, channel: int) -> bool:
+    await dx.recv()
+    return bool(dx.data(channel))
+
+
+@pytest.mark.parametrize(
+    ("event_type", "symbol"),
+    [
+        ("Quote", "AAPL"),
+        ("Trade", "AAPL"),
+        ("TradeETH", "AAPL"),
+        ("Summary", "/ESZ26:XCME"),
+        ("Profile", "MSFT"),
+        ("Greeks", "OPTION"),
+        ("TheoPrice", "OPTION"),
+        ("TimeAndSale", "SPY"),
+        ("Underlying", "SPY"),
+        ("Candle", "SPY{=1m}"),
+    ],
+)
+async def test_each_event_type_arrives(
+    market_server: MarketServer, dx: DxClient, event_type: str, symbol: str
+) -> None:
+    if symbol == "OPTION":
+        exp = market_server.market.catalog.option_chain("SPY")[2]
+        strike = exp.strikes[len(exp.strikes) // 2]
+        info = market_server.market.catalog.instrument(
+            f"{exp.root:<6}{exp.expiration_date:%y%m%d}C{int(strike * 1000):08d}"
+        )
+        assert info is not None
+        symbol = info.streamer_symbol
+    fields = FIELDS[event_type]
+    await dx.open_feed(9, {event_type: fields})
+    entry: dict[str, object] = {"type": event_type, "symbol": symbol}
+    if event_type == "Candle":
+        entry["fromTime"] = market_server.market.clock.now_ms() - 3_600_000
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 9, "add": [entry]})
+    await eventually(lambda: _recv_until(dx, 9), timeout=15)
+    events = compact_events(dx.data(9), {event_type: fields})
+    assert events[0]["eventType"] == event_type
+    assert events[0]["eventSymbol"] == symbol
+    numeric = {
+        "Quote": "bidPrice", "Trade": "price", "TradeETH": "price", "Summary": "dayOpenPrice",
+        "Greeks": "delta", "TheoPrice": "underlyingPrice", "TimeAndSale": "price",
+        "Underlying": "volatility", "Candle": "close",
+    }.get(event_type)  # fmt: skip
+    if numeric is not None:
+        assert isinstance(events[0][numeric], float)
+    if event_type == "Profile":
+        assert events[0]["description"].startswith("Microsoft")
+
+
+async def test_candle_snapshot_flags_then_live_updates(
+    market_server: MarketServer, dx: DxClient
+) -> None:
+    fields = {"Candle": TW_FIELDS["Candle"]}
+    await dx.open_feed(11, fields, contract="HISTORY")
+    now = market_server.market.clock.now_ms()
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 11, "add": [
+        {"type": "Candle", "symbol": "AAPL{=5m}", "fromTime": now - 2 * 3_600_000}]})  # fmt: skip
+
+    async def snapshot_done() -> bool:
+        await dx.recv()
+        events = compact_events(dx.data(11), fields)
+        return any(e["eventFlags"] & 8 for e in events)
+
+    await eventually(snapshot_done, timeout=15)
+    events = compact_events(dx.data(11), fields)
+    end = next(i for i, e in enumerate(events) if e["eventFlags"] & 8)
+    snapshot = events[: end + 1]
+    assert snapshot[0]["eventFlags"] & 4  # SNAPSHOT_BEGIN on the first (newest)
+    assert all(e["eventFlags"] == 0 for e in snapshot[1:-1])
+    times = [e["time"] for e in snapshot]
+    assert times == sorted(times, reverse=True)
+    assert len(snapshot) >= 24  # two hours of 5-minute candles (+ the live one)
+    assert all(
+        e["low"] <= min(e["open"], e["close"]) <= max(e["open"], e["close"]) <= e["high"]
+        for e in snapshot
+    )
+
+    async def live_update() -> bool:
+        await dx.recv()
+        return len(compact_events(dx.data(11), fields)) > len(snapshot)
+
+    await eventually(live_update, timeout=15)
+    update = compact_events(dx.data(11), fields)[len(snapshot)]
+    assert update["eventFlags"] == 0
+    assert update["time"] >= snapshot[0]["time"]
+
+
+async def test_empty_candle_snapshot_has_flags_14(
+    market_server: MarketServer, dx: DxClient
+) -> None:
+    fields = {"Candle": TW_FIELDS["Candle"]}
+    await dx.open_feed(13, fields)
+    future = market_server.market.clock.now_ms() + 86_400_000 * 30
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 13,
+                   "add": [{"type": "Candle", "symbol": "SPY{=1d}", "fromTime": future}]})  # fmt: skip
+    await eventually(lambda: _recv_until(dx, 13), timeout=15)
+    event = compact_events(dx.data(13), fields)[0]
+    assert event["eventFlags"] == 14
+    assert event["close"] == "NaN"
+
+
+async def test_aggregation_period_limits_rate(dx: DxClient) -> None:
+    fields = {"Quote": TW_FIELDS["Quote"]}
+    await dx.open_feed(15, fields, aggregation=1.0)
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 15,
+                   "add": [{"type": "Quote", "symbol": "BTC/USD:CXTALP"}]})  # fmt: skip
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    while loop.time() - start < 2.6:
+        try:
+            await dx.recv(timeout=0.2)
+        except TimeoutError:
+            continue
+    events = compact_events(dx.data(15), fields)
+    assert 1 <= len(events) <= 4  # at most one per second (+ the first) over ~2.6 s
+
+
+async def test_remove_and_reset_stop_data(dx: DxClient) -> None:
+    fields = {"Quote": TW_FIELDS["Quote"]}
+    await dx.open_feed(17, fields)
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 17,
+                   "add": [{"type": "Quote", "symbol": "BTC/USD:CXTALP"}]})  # fmt: skip
+    await eventually(lambda: _recv_until(dx, 17), timeout=10)
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 17, "reset": True})
+    await dx.send({"type": "KEEPALIVE", "channel": 0})
+    await asyncio.sleep(0.3)  # let frames already in flight drain
+    seen = len(dx.data(17))
+    with contextlib.suppress(TimeoutError):
+        while True:
+            await dx.recv(timeout=1.0)
+    assert len(dx.data(17)) <= seen + 1
+
+
+@pytest.mark.dxlink_keepalive(1.0)
+async def test_keepalive_timeout_sends_error_then_closes(market_server: MarketServer) -> None:
+    async with websockets.connect(market_server.dxlink_url) as ws:
+        client = DxClient(ws)
+        await client.handshake()
+        await client.expect("AUTH_STATE")
+        error = await client.expect("ERROR", timeout=10)
+        assert error["error"] == "TIMEOUT"
+        with pytest.raises(websockets.ConnectionClosed):
+            await client.recv(timeout=10)
+
+
+async def test_oversized_message_closes_1009(market_server: MarketServer, dx: DxClient) -> None:
+    await dx.open_feed(19, None)
+    symbols = [{"type": "Quote", "symbol": f"SYM{i:05d}"} for i in range(3000)]
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 19, "add": symbols})
+    assert await close_code(dx) == 1009
+
+
+async def test_fault_injection_drop_freeze_malformed(
+    market_server: MarketServer, dx: DxClient
+) -> None:
+    service = market_server.dxlink
+    await eventually(_async(lambda: service.connection_count() == 1), timeout=5)
+    assert await service.send_malformed("garbage") == 1
+    raw = await dx.ws.recv()
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(raw)
+    await dx.open_feed(21, {"Quote": TW_FIELDS["Quote"]})
+    assert await service.send_malformed("bad-compact") == 1
+    bad = await dx.expect("FEED_DATA")
+    assert len(bad["data"][1]) % len(TW_FIELDS["Quote"]) != 0
+    service.freeze(1.0)
+    await dx.send({"type": "KEEPALIVE", "channel": 0})
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 21,
+                   "add": [{"type": "Quote", "symbol": "SPY"}]})  # fmt: skip
+    with pytest.raises(TimeoutError):
+        await dx.recv(timeout=0.7)
+    assert (await dx.recv(timeout=5))["type"] == "FEED_DATA"
+    assert await service.drop_all() == 1
+    assert await close_code(dx) == 1012
+    await eventually(_async(lambda: service.connection_count() == 0), timeout=5)
+
+
+def _async(check: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
+    async def probe() -> bool:
+        return check()
+
+    return probe
