@@ -68,6 +68,8 @@ class OrderEngine(placement.PlacementMixin):
         self.on_change = on_change
         self._wake = asyncio.Event()
         self._watched: set[str] = set()
+        self._active_ids: list[int] = []
+        self._seen_orders = -1
         # liquidity already taken from a displayed book: symbol -> (book signature, bid, ask)
         self._taken: dict[str, tuple[tuple[object, ...], Decimal, Decimal]] = {}
         self._refresh_watch()
@@ -154,9 +156,7 @@ class OrderEngine(placement.PlacementMixin):
         """Advance every order once; returns True while some order is mid-transition."""
         busy = False
         changed = False
-        for order in sorted(self.state.orders.values(), key=lambda o: o.id or 0):
-            if order.is_terminal:
-                continue
+        for order in self._active_orders():
             before = (order.status, sum(leg.remaining for leg in order.legs))
             try:
                 self._advance(order)
@@ -167,9 +167,18 @@ class OrderEngine(placement.PlacementMixin):
             changed |= before != after
             busy |= order.status in TRANSIENT
         if changed:
+            self._active_ids = [i for i in self._active_ids if not self.state.orders[i].is_terminal]
             self._refresh_watch()
             self.on_change()
         return busy
+
+    def _active_orders(self) -> list[Order]:
+        """Non-terminal orders in id order (index rebuilt when orders are added or reset)."""
+        orders = self.state.orders
+        if len(orders) != self._seen_orders or any(i not in orders for i in self._active_ids):
+            self._active_ids = sorted(i for i, o in orders.items() if not o.is_terminal)
+            self._seen_orders = len(orders)
+        return [orders[i] for i in self._active_ids]
 
     def _advance(self, order: Order) -> None:
         status = order.status

@@ -67,9 +67,11 @@ class Session:
 
 @pytest.fixture
 async def session() -> AsyncIterator[Session]:
-    async with SandboxServer(config()) as server:
-        async with httpx.AsyncClient(base_url=server.base_url, headers=UA, timeout=10) as client:
-            yield Session(server, client, await login(client))
+    async with (
+        SandboxServer(config()) as server,
+        httpx.AsyncClient(base_url=server.base_url, headers=UA, timeout=10) as client,
+    ):
+        yield Session(server, client, await login(client))
 
 
 @dataclass
@@ -91,7 +93,7 @@ class Streamer:
             message["value"] = value
         await self.ws.send(orjson.dumps(message).decode())
         while True:
-            frame = orjson.loads(await self.ws.recv())
+            frame: dict[str, Any] = orjson.loads(await self.ws.recv())
             if frame.get("request-id") == self.request_id:
                 return frame
             self.received.append(frame)

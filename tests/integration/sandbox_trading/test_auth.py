@@ -62,25 +62,24 @@ async def test_missing_or_invalid_token_is_401_with_error_envelope(session: Sess
 
 
 async def test_access_tokens_expire_and_a_refresh_mints_a_new_one() -> None:
-    async with SandboxServer(config(access_token_ttl=0.5)) as server:
-        async with httpx.AsyncClient(base_url=server.base_url, headers=UA) as client:
-            token = await login(client)
-            headers = {"Authorization": f"Bearer {token}"}
-            assert (await client.get("/customers/me", headers=headers)).status_code == 200
+    async with (
+        SandboxServer(config(access_token_ttl=0.5)) as server,
+        httpx.AsyncClient(base_url=server.base_url, headers=UA) as client,
+    ):
+        token = await login(client)
+        headers = {"Authorization": f"Bearer {token}"}
+        assert (await client.get("/customers/me", headers=headers)).status_code == 200
 
-            async def expired() -> bool:
-                response = await client.get("/customers/me", headers=headers)
-                return (
-                    response.status_code == 401
-                    and response.json()["error"]["code"] == "token_expired"
-                )
-
-            await eventually(expired, timeout=5)
-            fresh = await login(client)
-            response = await client.get(
-                "/customers/me", headers={"Authorization": f"Bearer {fresh}"}
+        async def expired() -> bool:
+            response = await client.get("/customers/me", headers=headers)
+            return (
+                response.status_code == 401 and response.json()["error"]["code"] == "token_expired"
             )
-            assert response.status_code == 200
+
+        await eventually(expired, timeout=5)
+        fresh = await login(client)
+        response = await client.get("/customers/me", headers={"Authorization": f"Bearer {fresh}"})
+        assert response.status_code == 200
 
 
 async def test_user_agent_is_required_in_product_version_form(session: Session) -> None:
