@@ -95,6 +95,15 @@ def create_app(registry: SchemaRegistry) -> Starlette:
     async def schema_types(request: Request) -> Response:
         return JsonResponse(list(SCHEMA_TYPES))
 
+    async def all_schemas(request: Request) -> Response:
+        prefix = request.query_params.get("subjectPrefix", "")
+        deleted, latest_only = _flag(request, "deleted"), _flag(request, "latestOnly")
+        out = []
+        for name in registry.subjects(deleted=deleted, prefix=prefix):
+            entries = registry.versions(name, deleted=deleted)
+            out += [_version_body(registry, e) for e in (entries[-1:] if latest_only else entries)]
+        return JsonResponse(out)
+
     async def schema_by_id(request: Request) -> Response:
         stored = registry.schema(request.path_params["id"])
         return JsonResponse(_schema_type(stored, {"schema": stored.text}))
@@ -201,6 +210,7 @@ def create_app(registry: SchemaRegistry) -> Starlette:
     version_path = subject_path + "/versions/{version}"
     routes = [
         Route("/", root, methods=["GET"]),
+        Route("/schemas", all_schemas, methods=["GET"]),
         Route("/schemas/types", schema_types, methods=["GET"]),
         Route("/schemas/ids/{id:int}", schema_by_id, methods=["GET"]),
         Route("/schemas/ids/{id:int}/schema", raw_schema_by_id, methods=["GET"]),

@@ -155,6 +155,13 @@ async def test_versions_and_schemas_by_id(api: Api) -> None:
     versions = (await api.client.get(f"/schemas/ids/{id1}/versions")).json()
     assert versions == [{"subject": "s", "version": 1}, {"subject": "t", "version": 1}]
     assert (await api.client.get(f"/schemas/ids/{id1}/subjects")).json() == ["s", "t"]
+    listing = (await api.client.get("/schemas?subjectPrefix=s")).json()
+    assert [(x["subject"], x["version"], x["id"]) for x in listing] == [
+        ("s", 1, id1),
+        ("s", 2, id2),
+    ]
+    latest = (await api.client.get("/schemas?latestOnly=true")).json()
+    assert [(x["subject"], x["version"]) for x in latest] == [("s", 2), ("t", 1)]
     assert error(await api.client.get("/schemas/ids/99")) == (404, 40403)
     assert error(await api.client.get("/schemas/ids/99/versions")) == (404, 40403)
 
