@@ -156,6 +156,8 @@ class CompactDecoder:
     def layout(self, event_type: str) -> Layout:
         layout = self.layouts.get(event_type)
         if layout is None:
+            if event_type not in EVENT_CLASSES:
+                raise StreamError(f"unknown event type {event_type!r}", stream="dxlink")
             layout = Layout.build(event_type, wire_fields(event_type))
             self.layouts[event_type] = layout
         return layout

@@ -51,10 +51,10 @@ def format_strike(strike: Decimal) -> str:
     return format(strike.normalize(), "f")
 
 
-def _expand_year(digit: int, near: int) -> int:
-    """The year ending in ``digit`` closest to ``near`` (ties go to the later year)."""
-    base = near - near % 10 + digit
-    return min((base - 10, base, base + 10), key=lambda y: (abs(y - near), -y))
+def _expand_year(digit: int, near: int, *, back: int = 5) -> int:
+    """The year ending in ``digit`` within ``[near - back, near + 9 - back]``."""
+    low = near - back
+    return low + (digit - low) % 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,15 +111,16 @@ def streamer_to_occ(streamer: str) -> str:
 def future_to_streamer(symbol: str, exchange_code: str, *, near_year: int | None = None) -> str:
     """``/ESZ4`` + ``XCME`` → ``/ESZ24:XCME``.
 
-    A one-digit year becomes the year ending in that digit closest to ``near_year``
-    (default: this year); two-digit years are kept.
+    A one-digit year becomes the year ending in that digit within ``near_year - 2`` …
+    ``near_year + 7`` (default: this year; futures are listed years ahead, rarely
+    streamed long after expiry); two-digit years are kept.
     """
     match = _FUTURE.match(symbol)
     if match is None:
         raise SymbolError(f"not a future symbol: {symbol!r}")
     year = match["year"]
     if len(year) == 1:
-        year = f"{_expand_year(int(year), near_year or date.today().year) % 100:02d}"
+        year = f"{_expand_year(int(year), near_year or date.today().year, back=2) % 100:02d}"
     return f"/{match['product']}{match['month']}{year}:{exchange_code}"
 
 
