@@ -66,7 +66,7 @@ class Progress:
         self._rates: dict[str, float] = {}
 
     def sample(self) -> None:
-        if self.pipeline is None:
+        if self.pipeline is None or self.pipeline.ingestor.state != "running":
             return
         now = time.monotonic()
         received = self.pipeline.ingestor.metrics.received
@@ -166,6 +166,7 @@ async def run_demo(settings: Settings, *, duration: float | None, console: Conso
                 live.update(progress.render())
                 if duration is not None and time.monotonic() - started >= duration:
                     stop.set()
+        console.print()
         await pipeline_task
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):

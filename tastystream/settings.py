@@ -47,6 +47,7 @@ class TastytradeSettings(BaseSettings):
     event_types: CsvTuple = (
         "Quote",
         "Trade",
+        "TradeETH",
         "Summary",
         "Profile",
         "Greeks",

@@ -86,7 +86,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}" if abs(value) < 1e15 else repr(value)
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
+        return value.isoformat(sep=" ", timespec="milliseconds" if value.microsecond else "seconds")
     if value is None:
         return "NULL"
     return str(value)
