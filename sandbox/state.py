@@ -30,11 +30,16 @@ _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls for cls in (AccountLedger, Position, Order, Leg, Fill, ComplexOrder)
 }
 FORMAT_VERSION = 1
+# process-local values (monotonic-clock deadlines) that must not outlive the process
+TRANSIENT_FIELDS = {"fill_not_before": 0.0}
 
 
 def _encode(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        out = {
+            f.name: _encode(TRANSIENT_FIELDS.get(f.name, getattr(value, f.name)))
+            for f in dataclasses.fields(value)
+        }
         out["__dc__"] = type(value).__name__
         return out
     if isinstance(value, Decimal):

@@ -215,3 +215,30 @@ async def test_live_orders_and_history_pagination(session: Session) -> None:
         return all(o["status"] == "Live" for o in items)
 
     await eventually(all_live, timeout=5)
+
+
+async def test_day_orders_expire_at_the_close_and_gtc_survive(
+    session: Session, streamer: Streamer
+) -> None:
+    day = (
+        await session.post(
+            f"/accounts/{ACCOUNT}/orders", limit_order("1.00", "Debit", "Buy to Open")
+        )
+    ).json()
+    gtc_body = limit_order("1.00", "Debit", "Buy to Open") | {"time-in-force": "GTC"}
+    gtc = (await session.post(f"/accounts/{ACCOUNT}/orders", gtc_body)).json()
+    day_id, gtc_id = day["data"]["order"]["id"], gtc["data"]["order"]["id"]
+    await streamer.until(
+        lambda _: "Live" in statuses(streamer, day_id) and "Live" in statuses(streamer, gtc_id)
+    )
+    await session.admin("clock", {"set": "2026-11-25T21:30:00+00:00"})  # 15:30 CT, after the close
+    await streamer.until(lambda _: "Expired" in statuses(streamer, day_id))
+    still = (await session.get(f"/accounts/{ACCOUNT}/orders/{gtc_id}")).json()["data"]
+    assert still["status"] == "Live"
+    closed = await session.post(
+        f"/accounts/{ACCOUNT}/orders", limit_order("1.00", "Debit", "Buy to Open")
+    )
+    assert closed.json()["data"]["order"]["status"] == "Received"
+    assert [w["code"] for w in closed.json()["data"]["warnings"]] == ["tif.next_valid_session"]
+    market = await session.post(f"/accounts/{ACCOUNT}/orders", market_order())
+    assert market.status_code == 422
