@@ -206,7 +206,8 @@ def create_app(registry: SchemaRegistry) -> Starlette:
         body = {"error_code": 50001, "message": f"Internal error: {type(exc).__name__}"}
         return JsonResponse(body, status_code=500)
 
-    subject_path = "/subjects/{subject}"
+    # subjects may contain "/" (sent as %2F): a path convertor, most specific routes first
+    subject_path = "/subjects/{subject:path}"
     version_path = subject_path + "/versions/{version}"
     routes = [
         Route("/", root, methods=["GET"]),
@@ -217,17 +218,17 @@ def create_app(registry: SchemaRegistry) -> Starlette:
         Route("/schemas/ids/{id:int}/versions", id_versions, methods=["GET"]),
         Route("/schemas/ids/{id:int}/subjects", id_subjects, methods=["GET"]),
         Route("/subjects", subjects, methods=["GET"]),
-        Route(subject_path, subject, methods=["POST", "DELETE"]),
-        Route(subject_path + "/versions", versions, methods=["GET", "POST"]),
-        Route(version_path, version, methods=["GET", "DELETE"]),
         Route(version_path + "/schema", version_schema, methods=["GET"]),
         Route(version_path + "/referencedby", referenced_by, methods=["GET"]),
-        Route("/compatibility" + subject_path + "/versions", compatibility, methods=["POST"]),
+        Route(version_path, version, methods=["GET", "DELETE"]),
+        Route(subject_path + "/versions", versions, methods=["GET", "POST"]),
+        Route(subject_path, subject, methods=["POST", "DELETE"]),
         Route("/compatibility" + version_path, compatibility, methods=["POST"]),
+        Route("/compatibility" + subject_path + "/versions", compatibility, methods=["POST"]),
         Route("/config", config, methods=["GET", "PUT", "DELETE"]),
-        Route("/config/{subject}", config, methods=["GET", "PUT", "DELETE"]),
+        Route("/config/{subject:path}", config, methods=["GET", "PUT", "DELETE"]),
         Route("/mode", mode, methods=["GET"]),
-        Route("/mode/{subject}", mode, methods=["GET"]),
+        Route("/mode/{subject:path}", mode, methods=["GET"]),
     ]
     return Starlette(
         routes=routes,

@@ -259,6 +259,25 @@ async def test_schema_references(api: Api) -> None:
     assert (await api.client.delete("/subjects/side")).json() == [1]
 
 
+async def test_subjects_may_contain_slashes_and_dots(api: Api) -> None:
+    name = "tt.md.quote.v1/odd:name"
+    encoded = "tt.md.quote.v1%2Fodd%3Aname"
+    assert (await api.register(encoded, V1)).json() == {"id": 1}
+    assert (await api.client.get("/subjects")).json() == [name]
+    assert (await api.client.get(f"/subjects/{encoded}/versions")).json() == [1]
+    latest = (await api.client.get(f"/subjects/{encoded}/versions/latest")).json()
+    assert latest["subject"] == name
+    raw = await api.client.get(f"/subjects/{encoded}/versions/1/schema")
+    assert json.loads(raw.text) == V1
+    compat = await api.client.post(
+        f"/compatibility/subjects/{encoded}/versions/latest", json={"schema": json.dumps(V2)}
+    )
+    assert compat.json() == {"is_compatible": True}
+    await api.client.put(f"/config/{encoded}", json={"compatibility": "NONE"})
+    assert (await api.client.get(f"/config/{encoded}")).json() == {"compatibilityLevel": "NONE"}
+    assert (await api.client.delete(f"/subjects/{encoded}")).json() == [1]
+
+
 async def test_unknown_routes_answer_in_confluent_shape(api: Api) -> None:
     assert error(await api.client.get("/nope")) == (404, 404)
     assert error(await api.client.patch("/subjects")) == (405, 405)
