@@ -50,6 +50,12 @@ SOURCE = f"tastystream/{__version__}"
 
 
 class BearerSource(Protocol):
+    """Gives ``"Bearer <access token>"``; :class:`~adapters.tastytrade.auth.OAuth2Auth` is one.
+
+    A source that also has ``async invalidate(token)`` is told when the streamer refused a
+    token, so the next message carries a freshly minted one.
+    """
+
     async def bearer(self) -> str: ...
 
 
@@ -274,7 +280,8 @@ class AccountStreamer:
         message: dict[str, Any] = {"action": action}
         if value is not None:
             message["value"] = value
-        message["auth-token"] = await self._auth.bearer()
+        bearer = await self._auth.bearer()
+        message["auth-token"] = bearer
         message["request-id"] = request_id
         message["source"] = SOURCE
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -291,6 +298,9 @@ class AccountStreamer:
         finally:
             conn.pending.pop(request_id, None)
         if ack.get("status") != "ok":
+            invalidate = getattr(self._auth, "invalidate", None)
+            if callable(invalidate):  # a refused message: maybe the token expired server-side
+                await invalidate(bearer.removeprefix("Bearer "))
             error = StreamError(
                 f"{action} refused: {ack.get('message') or ack.get('status')}",
                 stream="account",

@@ -39,6 +39,19 @@ class Tokens:
         return f"Bearer {self.value}"
 
 
+class RefreshingTokens(Tokens):
+    """Like OAuth2Auth: a refused token is forgotten and the next call mints a new one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.invalidated: list[str] = []
+
+    async def invalidate(self, rejected: str) -> None:
+        self.invalidated.append(rejected)
+        if rejected == self.value:
+            self.value = f"at-{int(self.value.split('-')[1]) + 1}"
+
+
 class Reconciler:
     def __init__(self) -> None:
         self.calls: list[str] = []
@@ -97,6 +110,24 @@ async def test_connect_then_heartbeats_with_fresh_token(server: FakeAccountStrea
     assert len(set(ids)) == len(ids)
     assert stream.session_id == "5b6e2799"
     assert stream.state is StreamState.STOPPED
+
+
+async def test_token_expired_server_side_is_replaced_without_reconnect(
+    server: FakeAccountStreamer,
+) -> None:
+    errors = ErrorStream()
+    tokens = RefreshingTokens()
+    stream = streamer(server, errors=errors, tokens=tokens)
+    async with stream:
+        await running(stream)
+        server.valid_tokens = {"Bearer at-2"}  # at-1 expired on the server
+        await eventually(lambda: _true(server.last.received[-1]["auth-token"] == "Bearer at-2"))
+        count = len(server.last.received)
+        await eventually(lambda: _true(len(server.last.received) >= count + 2))
+        assert stream.disconnects == 0
+    assert tokens.invalidated == ["at-1"]
+    refused = [e for e in errors.drain() if type(e).__name__ == "StreamError"]
+    assert any("heartbeat refused: failed" in e.message for e in refused)
 
 
 async def test_acks_matched_without_request_id_echo(server: FakeAccountStreamer) -> None:
