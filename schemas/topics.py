@@ -3,7 +3,8 @@
 Names are ``tt.<area>.<name>.v<major>``: market data ``tt.md.*`` (keyed by streamer symbol),
 account events ``tt.acct.*`` and order commands ``tt.cmd.*`` (keyed by account number),
 derived state ``tt.state.*``, and a dead-letter topic ``<topic>.dlq`` next to each of them.
-Values are Avro in the Confluent wire format under subject ``<topic>-value``.
+Values are Avro in the Confluent wire format under subject ``<topic>-value``; keys are plain
+UTF-8 strings (no key schema), so any client reads them with a string deserializer.
 """
 
 from __future__ import annotations
