@@ -55,6 +55,7 @@ _NOT_FOUND: Final = (
 class HttpLimits:
     max_body_size: int = 256 << 20  # a query (not streamed INSERT data), decoded
     max_insert_size: int = 0  # streamed INSERT data, decoded; 0 = unlimited
+    receive_timeout: float = 30.0  # seconds without body data (http_receive_timeout)
 
 
 class ClickHouseApp:
@@ -121,7 +122,7 @@ class ClickHouseApp:
         )
         try:
             params = parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True)
-            body = BodyReader(receive, headers.get("content-encoding"))
+            body = BodyReader(receive, headers.get("content-encoding"), self.limits.receive_timeout)
             if is_form(headers.get("content-type")):
                 body.set_limit(self.limits.max_body_size)
                 params += parse_form(await body.read_all(), headers["content-type"])

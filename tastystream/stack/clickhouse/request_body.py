@@ -2,16 +2,19 @@
 
 Bodies are read from the ASGI ``receive`` channel as they arrive, decoded by their
 ``Content-Encoding`` and counted after decoding, so an oversized body (or a decompression bomb)
-fails with QUERY_IS_TOO_LARGE (HTTP 413) without being held in memory.
+fails with QUERY_IS_TOO_LARGE (HTTP 413) without being held in memory. A client that stops
+sending mid-body fails with SOCKET_TIMEOUT after ``idle_timeout`` (ClickHouse's
+``http_receive_timeout``), so it cannot hold an engine connection forever.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from typing import Any
 
 from tastystream.stack.clickhouse.content_encoding import decoder_for
-from tastystream.stack.clickhouse.errors import QUERY_IS_TOO_LARGE, ClickHouseError
+from tastystream.stack.clickhouse.errors import QUERY_IS_TOO_LARGE, SOCKET_TIMEOUT, ClickHouseError
 
 __all__ = ["BodyReader", "ClientDisconnected"]
 
@@ -23,8 +26,11 @@ class ClientDisconnected(Exception):
 
 
 class BodyReader:
-    def __init__(self, receive: Receive, content_encoding: str | None) -> None:
+    def __init__(
+        self, receive: Receive, content_encoding: str | None, idle_timeout: float = 30.0
+    ) -> None:
         self._receive = receive
+        self._idle_timeout = idle_timeout
         self._decoder = decoder_for(content_encoding)
         self._done = False
         self._pushed: list[bytes] = []
@@ -45,7 +51,14 @@ class BodyReader:
         if self._pushed:
             return self._pushed.pop()
         while not self._done:
-            message = await self._receive()
+            try:
+                message = await asyncio.wait_for(self._receive(), self._idle_timeout)
+            except TimeoutError as exc:
+                raise ClickHouseError(
+                    SOCKET_TIMEOUT,
+                    f"Timeout exceeded while reading from socket "
+                    f"({self._idle_timeout:g} s without request body data)",
+                ) from exc
             if message["type"] == "http.disconnect":
                 raise ClientDisconnected
             more = bool(message.get("more_body", False))

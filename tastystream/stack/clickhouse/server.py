@@ -70,6 +70,7 @@ class ClickHouseServer:
                 log_config=None,
                 access_log=False,
                 timeout_graceful_shutdown=int(self.config.graceful_timeout),
+                timeout_keep_alive=30,  # ClickHouse's keep_alive_timeout; pooled clients reuse
                 h11_max_incomplete_event_size=1 << 20,
             )
             self._listener = _Listener(uv)
