@@ -1,8 +1,7 @@
 """The sandbox ASGI application: every component wired together, one lifespan to run them.
 
 ``create_app(config, market)`` builds the trading side (tokens, engine, streamer hub, alerts,
-faults, admin, state) around a market, mounts the market's REST routes and DXLink when those
-modules are present, and returns a Starlette app whose ``state.sandbox`` is the
+faults, admin, state) around a market, mounts the market's REST routes and DXLink, and returns a Starlette app whose ``state.sandbox`` is the
 :class:`SandboxRuntime` (used by :class:`sandbox.server.SandboxServer`).
 """
 
@@ -10,11 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import cast
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -25,14 +23,17 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from sandbox.account_history import history_routes
 from sandbox.account_stream import AccountStreamHub
 from sandbox.accounts import account_routes
-from sandbox.admin import DxlinkControl, SandboxAdmin, admin_routes
+from sandbox.admin import SandboxAdmin, admin_routes
 from sandbox.alerts import QuoteAlerts
 from sandbox.auth import TokenStore, auth_routes
 from sandbox.config import SandboxConfig
+from sandbox.dxlink import DxlinkService
 from sandbox.engine import OrderEngine
 from sandbox.faults import Faults
 from sandbox.gateway import Gateway
 from sandbox.margin import margin_routes
+from sandbox.market import Market
+from sandbox.market_api import market_routes
 from sandbox.order_api import order_routes
 from sandbox.state import StatePersister, TradingState, load_state
 from sandbox.venue import MarketLike
@@ -54,16 +55,7 @@ class SandboxRuntime:
     alerts: QuoteAlerts
     admin: SandboxAdmin
     persister: StatePersister
-    dxlink: Any | None
-
-
-def _optional(module: str, attribute: str) -> Any | None:
-    """A market-side component, if that module exists in this checkout."""
-    try:
-        return getattr(importlib.import_module(module), attribute)
-    except ImportError:
-        log.warning("%s.%s is not available; the sandbox runs without it", module, attribute)
-        return None
+    dxlink: DxlinkService
 
 
 def build_runtime(config: SandboxConfig, market: MarketLike) -> SandboxRuntime:
@@ -90,12 +82,13 @@ def build_runtime(config: SandboxConfig, market: MarketLike) -> SandboxRuntime:
     for number in config.all_accounts():
         engine.record_daily(number)
     alerts = QuoteAlerts(config, state, market, hub.publish_quote_alert, persister.mark_dirty)
-    dxlink_cls = _optional("sandbox.dxlink", "DxlinkService")
-    dxlink: DxlinkControl | None = None
-    if dxlink_cls is not None:
-        dxlink = dxlink_cls(
-            market, tokens.validate_quote, keepalive_timeout=config.dxlink_keepalive_timeout
-        )
+    # the DXLink server needs the concrete simulator; the trading side only its protocol
+    dxlink = DxlinkService(
+        cast(Market, market),
+        tokens.validate_quote,
+        keepalive_timeout=config.dxlink_keepalive_timeout,
+        user_id=config.customer.user_external_id,
+    )
     admin = SandboxAdmin(config, engine, hub, tokens, faults, dxlink)
     return SandboxRuntime(
         config, market, state, tokens, faults, hub, engine, alerts, admin, persister, dxlink
@@ -128,11 +121,8 @@ def create_app(config: SandboxConfig, market: MarketLike) -> Starlette:
         *admin_routes(runtime.admin),
         WebSocketRoute("/streamer", runtime.hub.endpoint),
     ]
-    market_routes = _optional("sandbox.market_api", "market_routes")
-    if market_routes is not None:
-        routes.extend(market_routes(market))
-    if runtime.dxlink is not None:
-        routes.append(WebSocketRoute("/dxlink", runtime.dxlink.endpoint))
+    routes.extend(market_routes(cast(Market, market)))
+    routes.append(WebSocketRoute("/dxlink", runtime.dxlink.endpoint))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -7,11 +7,12 @@ import asyncio
 import httpx
 import orjson
 import pytest
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.integration.sandbox_trading.conftest import (
     ACCOUNT,
+    ADMIN,
     Session,
     Streamer,
     limit_order,
@@ -193,3 +194,56 @@ async def test_heartbeating_sessions_are_closed_when_idle(
     assert (ack["status"], ack["action"]) == ("ok", "heartbeat")
     with pytest.raises(ConnectionClosed):
         await _drain_until_closed(streamer, 10)
+
+
+async def _dxlink_authorized(session: Session) -> ClientConnection:
+    token = (await session.get("/api-quote-tokens")).json()["data"]
+    ws = await connect(token["dxlink-url"])
+    setup = {
+        "type": "SETUP",
+        "channel": 0,
+        "version": "0.1-sandbox-test",
+        "keepaliveTimeout": 60,
+        "acceptKeepaliveTimeout": 60,
+    }
+    await ws.send(orjson.dumps(setup).decode())
+    await ws.send(orjson.dumps({"type": "AUTH", "channel": 0, "token": token["token"]}).decode())
+    for _ in range(10):
+        message = orjson.loads(await asyncio.wait_for(ws.recv(), 5))
+        if message.get("type") == "AUTH_STATE" and message.get("state") == "AUTHORIZED":
+            return ws
+    raise AssertionError("DXLink never authorized")
+
+
+async def test_dxlink_drop_freeze_and_malformed_through_the_admin_api(session: Session) -> None:
+    ws = await _dxlink_authorized(session)
+    try:
+        status = (await session.client.get("/_sandbox/status", headers=ADMIN)).json()["data"]
+        assert status["connections"]["dxlink"] == 1
+        sent = (
+            await session.admin("streams/malformed", {"stream": "dxlink", "kind": "garbage"})
+        ).json()["data"]
+        assert sent["dxlink"] == 1
+        raw = await asyncio.wait_for(ws.recv(), 5)
+        with pytest.raises(orjson.JSONDecodeError):
+            orjson.loads(raw)
+        await session.admin("streams/freeze", {"stream": "dxlink", "seconds": 0.5})
+        dropped = (await session.admin("streams/drop", {"stream": "dxlink"})).json()["data"]
+        assert dropped["dxlink"] == 1
+        with pytest.raises(ConnectionClosed) as info:
+            await _drain_socket(ws)
+        assert info.value.rcvd is not None
+        assert info.value.rcvd.code == 1012
+    finally:
+        await ws.close()
+
+
+async def _drain_socket(ws: ClientConnection) -> None:
+    for _ in range(100):
+        await asyncio.wait_for(ws.recv(), 5)
+
+
+async def test_expired_tokens_also_fail_dxlink_auth(session: Session) -> None:
+    token = (await session.get("/api-quote-tokens")).json()["data"]
+    await session.admin("tokens/expire")
+    assert not session.server.runtime.tokens.validate_quote(token["token"])
