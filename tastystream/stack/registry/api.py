@@ -54,7 +54,9 @@ async def _body(request: Request) -> dict[str, Any]:
 async def _schema_request(request: Request) -> SchemaRequest:
     body = await _body(request)
     schema = body.get("schema")
-    if not isinstance(schema, str) or not schema.strip():
+    if schema is not None and not isinstance(schema, str):
+        raise InvalidSchema("The 'schema' field must be the schema as a JSON string")
+    if not schema or not schema.strip():
         raise InvalidSchema("Empty schema")
     kind = body.get("schemaType") or "AVRO"
     if not isinstance(kind, str):

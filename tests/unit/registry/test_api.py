@@ -100,6 +100,9 @@ async def test_rejects_bad_schemas_clearly(api: Api) -> None:
     invalid = await api.client.post("/subjects/s/versions", json={"schema": '{"type": "nope"}'})
     assert error(invalid) == (422, 42201)
     assert error(await api.client.post("/subjects/s/versions", json={})) == (422, 42201)
+    as_object = await api.client.post("/subjects/s/versions", json={"schema": V1})
+    assert error(as_object) == (422, 42201)
+    assert "JSON string" in as_object.json()["message"]
     malformed = await api.client.post("/subjects/s/versions", content=b"{oops")
     assert error(malformed) == (400, 400)
     assert (await api.client.get("/subjects")).json() == []
