@@ -108,9 +108,11 @@ async def wait_status(
         order = await client.rest.orders.get(account, order_id)
         return order if str(order.status) in wanted else None
 
-    return await eventually(
+    found = await eventually(
         probe, timeout=timeout, interval=0.02, message=f"order {order_id} never {wanted}"
     )
+    assert found is not None
+    return found
 
 
 def money(value: Decimal | None) -> Decimal:
