@@ -44,7 +44,7 @@ async def _body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     try:
         body = json.loads(raw) if raw.strip() else {}
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise BadRequest(f"Malformed JSON body: {exc}") from exc
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object")

@@ -145,13 +145,16 @@ def parse_avro(text: str, references: Sequence[str] = ()) -> Node:
     for ref in (*references, text):
         try:
             raw = json.loads(ref)
-        except (ValueError, TypeError) as exc:
-            raise AvroSchemaError(f"not JSON: {exc}") from exc
+        except (ValueError, TypeError, RecursionError) as exc:
+            raise AvroSchemaError(f"not JSON: {exc!r}"[:500]) from exc
         try:
             fastavro.parse_schema(raw, named_raw, _write_hint=False)
         except Exception as exc:  # fastavro raises several unrelated exception types
             raise AvroSchemaError(str(exc) or type(exc).__name__) from exc
-        node = parser.parse(raw, "")
+        try:
+            node = parser.parse(raw, "")
+        except RecursionError as exc:
+            raise AvroSchemaError("schema nested too deeply") from exc
     return node
 
 

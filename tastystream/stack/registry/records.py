@@ -156,7 +156,7 @@ def encode_value(value: Value | None) -> bytes | None:
 def _loads(data: bytes) -> dict[str, Any]:
     try:
         obj = json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
         raise RecordFormatError(f"not JSON: {data[:200]!r}") from exc
     if not isinstance(obj, dict):
         raise RecordFormatError(f"not a JSON object: {data[:200]!r}")

@@ -70,6 +70,14 @@ def test_invalid_schemas_are_rejected(text: str) -> None:
         parse_avro(text)
 
 
+def test_absurdly_deep_schemas_are_rejected_not_crashing() -> None:
+    deep = '"int"'
+    for _ in range(5000):
+        deep = '{"type": "array", "items": ' + deep + "}"
+    with pytest.raises(AvroSchemaError):
+        parse_avro(deep)
+
+
 def test_named_types_resolve_to_one_node_and_cycles_are_kept() -> None:
     node = parse_avro(rec({"name": "next", "type": ["null", "R"], "default": None}))
     assert isinstance(node, Record)
