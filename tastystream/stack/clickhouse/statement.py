@@ -10,14 +10,13 @@ every offset is a byte offset into the request body.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
 __all__ = ["Statement", "analyze", "tokens"]
 
-_WORD_START: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
-_WORD_CHARS: Final = _WORD_START | frozenset("0123456789$")
 _INSERT_STOP: Final = frozenset({"SELECT", "WITH", "INFILE"})
 
 
@@ -51,77 +50,39 @@ class Statement:
         return self.insert_format is not None
 
 
+_LEXEME = re.compile(
+    r"""
+    (?P<ws>\s++)
+    | (?P<line>(?:--|\#)[^\n]*+\n)
+    | (?P<block>/\*(?:[^*]++|\*(?!/))*+\*/)
+    | (?P<string>'(?:[^'\\]++|\\.|'')*+')
+    | (?P<quoted>"(?:[^"\\]++|\\.|"")*+"|`(?:[^`\\]++|\\.|``)*+`)
+    | (?P<word>[A-Za-z_][A-Za-z0-9_$]*+)
+    | (?P<number>[0-9][0-9A-Za-z._]*+)
+    | (?P<open>['"`]|--|\#|/\*)
+    | (?P<punct>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_SKIP: Final = frozenset({"ws", "line", "block"})
+
+
 def tokens(text: str) -> Iterator[Token]:
     """Lex ``text``; stops quietly at an unterminated literal or comment (a truncated head)."""
-    i, n, depth = 0, len(text), 0
-    while i < n:
-        ch = text[i]
-        if ch in " \t\r\n\f\v":
-            i += 1
-        elif (ch == "-" and text.startswith("--", i)) or ch == "#":
-            nl = text.find("\n", i)
-            if nl < 0:
-                return
-            i = nl + 1
-        elif ch == "/" and text.startswith("/*", i):
-            i = _skip_block_comment(text, i)
-            if i < 0:
-                return
-        elif ch in "'\"`":
-            end = _skip_quoted(text, i, ch)
-            if end < 0:
-                return
-            yield Token("string" if ch == "'" else "quoted", i, end, depth, text[i:end])
-            i = end
-        elif ch in _WORD_START:
-            j = i + 1
-            while j < n and text[j] in _WORD_CHARS:
-                j += 1
-            yield Token("word", i, j, depth, text[i:j])
-            i = j
-        elif ch.isdigit():
-            j = i + 1
-            while j < n and (text[j].isalnum() or text[j] in "._"):
-                j += 1
-            yield Token("number", i, j, depth, text[i:j])
-            i = j
-        else:
-            if ch in "([{":
+    depth = 0
+    for match in _LEXEME.finditer(text):
+        kind = match.lastgroup or "punct"
+        if kind in _SKIP:
+            continue
+        if kind == "open":
+            return
+        lexeme = match.group()
+        if kind == "punct":
+            if lexeme in "([{":
                 depth += 1
-            elif ch in ")]}":
+            elif lexeme in ")]}":
                 depth = max(0, depth - 1)
-            yield Token("punct", i, i + 1, depth, ch)
-            i += 1
-
-
-def _skip_block_comment(text: str, i: int) -> int:
-    level, i = 0, i
-    while i < len(text):
-        if text.startswith("/*", i):
-            level, i = level + 1, i + 2
-        elif text.startswith("*/", i):
-            level, i = level - 1, i + 2
-            if level == 0:
-                return i
-        else:
-            i += 1
-    return -1
-
-
-def _skip_quoted(text: str, i: int, quote: str) -> int:
-    j = i + 1
-    while j < len(text):
-        ch = text[j]
-        if ch == "\\":
-            j += 2
-        elif ch == quote:
-            if j + 1 < len(text) and text[j + 1] == quote:
-                j += 2
-            else:
-                return j + 1
-        else:
-            j += 1
-    return -1
+        yield Token(kind, match.start(), match.end(), depth, lexeme)
 
 
 class _Peekable(Iterator[Token]):
@@ -155,7 +116,7 @@ def analyze(head: bytes) -> Statement | None:
     kind = first.text.upper() if first.kind == "word" else ""
     if kind == "INSERT":
         return _analyze_insert(text, toks)
-    return Statement(kind=kind, output_format=_output_format(toks))
+    return Statement(kind=kind, output_format=_output_format(text))
 
 
 def _analyze_insert(text: str, toks: _Peekable) -> Statement | None:
@@ -210,34 +171,31 @@ def _data_start(text: str, pos: int) -> int:
     return pos
 
 
-def _output_format(toks: Iterator[Token]) -> str | None:
-    """The name in a top-level trailing ``FORMAT name`` (followed by the end, ``;`` or SETTINGS)."""
+def _output_format(text: str) -> str | None:
+    """The name in a top-level trailing ``FORMAT name`` (followed by the end, ``;`` or SETTINGS).
+
+    A tight scan over the raw lexemes (no token objects): queries can be long IN lists.
+    """
+    depth = 0
     found: str | None = None
-    prev2: Token | None = None
-    prev: Token | None = None
-    for tok in toks:
-        if _is_format_clause(prev2, prev) and _ends_clause(tok):
-            assert prev is not None
-            found = prev.text
-        prev2, prev = prev, tok
-    if _is_format_clause(prev2, prev):
-        assert prev is not None
-        found = prev.text
-    return found
-
-
-def _is_format_clause(keyword: Token | None, name: Token | None) -> bool:
-    return (
-        keyword is not None
-        and name is not None
-        and keyword.depth == 0
-        and keyword.kind == "word"
-        and keyword.text.upper() == "FORMAT"
-        and name.kind == "word"
-    )
-
-
-def _ends_clause(tok: Token) -> bool:
-    return (tok.kind == "punct" and tok.text == ";") or (
-        tok.kind == "word" and tok.depth == 0 and tok.text.upper() == "SETTINGS"
-    )
+    candidate: str | None = None  # a depth-0 ``FORMAT name`` just seen
+    keyword = False  # the previous lexeme was a depth-0 FORMAT
+    for match in _LEXEME.finditer(text):
+        kind = match.lastgroup
+        if kind in _SKIP:
+            continue
+        if kind == "open":
+            break
+        lexeme = match.group()
+        if candidate is not None and (
+            lexeme == ";" or (depth == 0 and kind == "word" and lexeme.upper() == "SETTINGS")
+        ):
+            found = candidate
+        candidate = lexeme if keyword and kind == "word" else None
+        keyword = depth == 0 and kind == "word" and lexeme.upper() == "FORMAT"
+        if kind == "punct":
+            if lexeme in "([{":
+                depth += 1
+            elif lexeme in ")]}":
+                depth = max(0, depth - 1)
+    return candidate if candidate is not None else found
