@@ -35,13 +35,15 @@ async def run_sink(
         await sink.run(stop)
 
 
-async def _serve(settings: Settings, topics: Sequence[str] | None, group_id: str) -> None:
+async def _serve(
+    settings: Settings, topics: Sequence[str] | None, group_id: str, config: SinkConfig
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await run_sink(settings, stop=stop, group_id=group_id, topics=topics)
+        await run_sink(settings, stop=stop, group_id=group_id, topics=topics, config=config)
     finally:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(sig)
@@ -61,7 +63,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         dest="topics",
         help="topic to sink (repeatable; default: all market topics)",
     )
+    parser.add_argument("--max-rows", type=int, default=None, help="rows per partition batch")
+    parser.add_argument("--max-age", type=float, default=None, help="seconds a batch may wait")
+    parser.add_argument(
+        "--session-timeout-ms", type=int, default=None, help="Kafka consumer session timeout"
+    )
     args = parser.parse_args(argv)
+    config = SinkConfig()
+    if args.max_rows is not None or args.max_age is not None:
+        config = replace(
+            config,
+            batch=replace(
+                config.batch,
+                max_rows=args.max_rows or config.batch.max_rows,
+                max_age_s=args.max_age or config.batch.max_age_s,
+            ),
+        )
+    if args.session_timeout_ms is not None:
+        config = replace(
+            config,
+            session_timeout_ms=args.session_timeout_ms,
+            heartbeat_interval_ms=max(100, args.session_timeout_ms // 3),
+        )
     settings = Settings.load()
     configure_logging(
         settings.log.level,
@@ -69,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         secrets=[settings.clickhouse.password.get_secret_value()],
     )
     try:
-        asyncio.run(_serve(settings, args.topics, args.group))
+        asyncio.run(_serve(settings, args.topics, args.group, config))
     except KeyboardInterrupt:
         return 130
     return 0
