@@ -3,57 +3,14 @@ unknown fields or enum values (no ParseWarning) — over the ASGI app, no socket
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
-import httpx
-import pytest
-
 from adapters.tastytrade import models as m
-from sandbox.app import SandboxRuntime, create_app
-from sandbox.config import SandboxConfig
-from tests.unit.sandbox_trading.conftest import Recorder, equity_order
-from tests.unit.sandbox_trading.fakes import SPY_CALL, FakeMarket
+from tests.unit.sandbox_trading.conftest import Api, Recorder, equity_order
+from tests.unit.sandbox_trading.fakes import SPY_CALL
 
 ACCOUNT = "5WT00001"
 UA = {"User-Agent": "tastystream-tests/1.0"}
-
-
-@dataclass
-class Api:
-    client: httpx.AsyncClient
-    runtime: SandboxRuntime
-
-    async def get(self, path: str, **params: Any) -> Any:
-        response = await self.client.get(path, params=params)
-        assert response.status_code == 200, response.text
-        return response.json()["data"]
-
-    async def post(self, path: str, body: Any, status: int = 201) -> Any:
-        response = await self.client.post(path, json=body)
-        assert response.status_code == status, response.text
-        return response.json()["data"]
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[Api]:
-    app = create_app(SandboxConfig(), FakeMarket())
-    runtime: SandboxRuntime = app.state.sandbox
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://sandbox", headers=UA
-    ) as client:
-        token = await client.post(
-            "/oauth/token",
-            json={
-                "grant_type": "refresh_token",
-                "refresh_token": "sandbox-refresh-token",
-                "client_secret": "sandbox-client-secret",
-            },
-        )
-        client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-        yield Api(client, runtime)
 
 
 def clean(cls: type[m.TastytradeModel], raw: Any) -> None:
