@@ -156,6 +156,7 @@ class AccountStreamer:
         self.generation = 0
         self.disconnects = 0
         self.session_id: str | None = None
+        self.acked = 0  # successful acks over all sessions
 
     async def __aenter__(self) -> Self:
         self._stopping = False
@@ -307,6 +308,7 @@ class AccountStreamer:
                 raw=orjson.dumps(ack).decode()[:300],
             )
             raise error
+        self.acked += 1
         return ack
 
     async def _heartbeats(self, conn: _Conn) -> None:
