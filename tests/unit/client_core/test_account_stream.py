@@ -263,3 +263,16 @@ def test_needs_accounts() -> None:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_traffic_logs_never_contain_tokens(
+    server: FakeAccountStreamer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(1)
+    stream = streamer(server)
+    async with stream:
+        await running(stream)
+        await eventually(lambda: _true(server.last.actions().count("heartbeat") >= 1))
+    text = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("adapters"))
+    assert "account > connect #1" in text
+    assert "at-1" not in text

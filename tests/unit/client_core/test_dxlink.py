@@ -338,3 +338,37 @@ async def test_unrecoverable_token_failure_stops_and_ends_iteration() -> None:
 
 async def _async(value: bool) -> bool:
     return value
+
+
+async def test_mid_session_unauthorized_reauths_and_reset_clears(server: FakeDXLink) -> None:
+    dx = streamer(server)
+    async with dx:
+        await dx.subscribe("Quote", ["SPY", "QQQ"])
+        await running(dx)
+        await eventually(lambda: _async(len(server.all_subs()) == 2))
+        await server.last.ws.send(
+            json.dumps({"type": "AUTH_STATE", "channel": 0, "state": "UNAUTHORIZED"})
+        )
+        await eventually(lambda: _async(server.last.types().count("AUTH") == 2))
+        await dx.reset("Quote")
+        await eventually(lambda: _async(server.all_subs() == {}))
+        assert dx.subscriptions == {}
+        assert dx.state is StreamState.RUNNING
+    assert dx.disconnects == 0
+
+
+async def test_traffic_logs_never_contain_tokens(
+    server: FakeDXLink, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(1)
+    dx = streamer(server)
+    async with dx:
+        await dx.subscribe("Quote", ["SPY"])
+        await running(dx)
+        await eventually(lambda: _async(bool(server.all_subs())))
+        await server.feed(QUOTE, ["Quote", quote_values("SPY")])
+        await eventually(lambda: _async(dx.frames >= 1))
+    text = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("adapters"))
+    assert "dxlink > AUTH" in text  # traced, but only by its type
+    assert "FEED_SUBSCRIPTION" in text
+    assert server.token not in text
