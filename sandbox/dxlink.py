@@ -54,14 +54,14 @@ class DxlinkService:
         *,
         keepalive_timeout: float = 60.0,
         max_message_size: int = 65_536,
-        max_frame_events: int = 500,
+        max_frame_values: int = 3000,
         user_id: str = "sandbox-user",
     ) -> None:
         self.market = market
         self.validate_token = validate_token
         self.keepalive_timeout = keepalive_timeout
         self.max_message_size = max_message_size
-        self.max_frame_events = max_frame_events
+        self.max_frame_values = max_frame_values
         self.user_id = user_id
         self.events_sent = 0
         self._connections: set[Connection] = set()
@@ -298,6 +298,7 @@ class DxlinkService:
                 sub.from_time = int(from_time) if isinstance(from_time, int | float) else now
             else:
                 sub.model = self.market.model(symbol)
+                sub.applies = sub.model is not None and applies(event_type, sub.model)
             ch.subs[(event_type, symbol)] = sub
         if not ch.configured:
             ch.configured = True
@@ -362,37 +363,40 @@ class DxlinkService:
         return max(ch.aggregation, step, 0.005)
 
     async def _pump(self, conn: Connection, now: float) -> None:
+        market = self.market
+        step = market.current_step()
+        paused = market.paused_symbols()
+        tick_for = market.tick_for
         for ch in list(conn.channels.values()):
             if not ch.subs or now < ch.next_due:
                 continue
             ch.next_due = now + self._period(ch)
+            snapshots_flagged = ch.contract in ("AUTO", "HISTORY")
             events: dict[str, list[dict[str, Any]]] = {}
             for sub in list(ch.subs.values()):
                 model = sub.model
-                if model is None or self.market.is_paused(model.info.symbol):
+                if model is None or model.info.symbol in paused:
                     continue
-                if sub.event_type == "Candle":
+                event_type = sub.event_type
+                if event_type == "Candle":
                     await self._candle(ch, sub, events)
                     continue
-                if not applies(sub.event_type, model):
+                if not sub.applies:
                     continue
-                tick = self.market.tick_for(model)
-                sig = signature(sub.event_type, tick)
+                tick = tick_for(model, step)
+                sig = signature(event_type, tick)
                 if sig == sub.sig:
                     continue
                 flags = 0
-                if (
-                    sub.snapshot
-                    and sub.event_type in INDEXED
-                    and ch.contract in ("AUTO", "HISTORY")
-                ):
+                if sub.snapshot and snapshots_flagged and event_type in INDEXED:
                     flags = SNAPSHOT_BEGIN | SNAPSHOT_END
                 sub.snapshot = False
                 sub.sig = sig
-                events.setdefault(sub.event_type, []).append(
-                    build(sub.event_type, self.market, tick, sub.symbol, flags)
-                )
-            for frame in encode_events(ch, events, self.max_frame_events):
+                bucket = events.get(event_type)
+                if bucket is None:
+                    bucket = events[event_type] = []
+                bucket.append(build(event_type, market, tick, sub.symbol, flags))
+            for frame in encode_events(ch, events, self.max_frame_values):
                 await self._send(conn, frame)
             self.events_sent += sum(len(v) for v in events.values())
 

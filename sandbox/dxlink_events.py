@@ -65,10 +65,13 @@ def num(value: float) -> float | str:
     return "Infinity" if value > 0 else "-Infinity"
 
 
+_EXCHANGE = {"option": "C", "fop": "X", "future": "X", "spot": "Q"}
+
+
 def _exchange(model: Model) -> str:
     if model.info.is_index:
         return "\u0000"
-    return {"option": "C", "fop": "X", "future": "X", "spot": "Q"}.get(model.kind, "Q")
+    return _EXCHANGE.get(model.kind, "Q")
 
 
 def applies(event_type: str, model: Model) -> bool:
@@ -117,20 +120,24 @@ def build(
     index_sizes = model.info.is_index
     ev: dict[str, Any] = {"eventType": event_type, "eventSymbol": symbol, "eventTime": 0}
     if event_type == "Quote":
-        code = _exchange(model)
-        ev.update(
-            sequence=0,
-            timeNanoPart=0,
-            bidTime=tick.ts_ms,
-            bidExchangeCode=code,
-            bidPrice=num(tick.bid),
-            bidSize="NaN" if index_sizes else num(tick.bid_size),
-            askTime=tick.ts_ms,
-            askExchangeCode=code,
-            askPrice=num(tick.ask),
-            askSize="NaN" if index_sizes else num(tick.ask_size),
-        )
-    elif event_type in ("Trade", "TradeETH"):
+        code = _EXCHANGE[model.kind] if not index_sizes else "\u0000"
+        ts = tick.ts_ms
+        return {
+            "eventType": "Quote",
+            "eventSymbol": symbol,
+            "eventTime": 0,
+            "sequence": 0,
+            "timeNanoPart": 0,
+            "bidTime": ts,
+            "bidExchangeCode": code,
+            "bidPrice": tick.bid,
+            "bidSize": "NaN" if index_sizes else tick.bid_size,
+            "askTime": ts,
+            "askExchangeCode": code,
+            "askPrice": tick.ask,
+            "askSize": "NaN" if index_sizes else tick.ask_size,
+        }
+    if event_type in ("Trade", "TradeETH"):
         price, size, when, direction = tick.trade
         stats = tick.stats
         no_volume = index_sizes or model.adv <= 0

@@ -26,6 +26,7 @@ class Subscription:
     snapshot: bool = True  # the next emission is the (snapshot) first one
     sig: object = None
     live_time: int | None = None
+    applies: bool = True
 
 
 @dataclass(eq=False)
@@ -87,9 +88,10 @@ class Connection:
 
 
 def encode_events(
-    ch: Channel, events: dict[str, list[dict[str, Any]]], max_events: int
+    ch: Channel, events: dict[str, list[dict[str, Any]]], max_values: int
 ) -> Iterator[str]:
-    """FEED_DATA frames for ``events`` (grouped by type), at most ``max_events`` per frame."""
+    """FEED_DATA frames for ``events`` (grouped by type), about ``max_values`` values per frame
+    (so frames stay well under the 64 KiB message limit of common clients)."""
     if ch.data_format == "FULL":
         flat_full: list[dict[str, Any]] = []
         for event_type, evs in events.items():
@@ -101,23 +103,25 @@ def encode_events(
                     obj = {"eventType": event_type, "eventSymbol": ev["eventSymbol"]}
                     obj.update((f, ev[f]) for f in requested if f in ev)
                     flat_full.append(obj)
-        for start in range(0, len(flat_full), max_events):
-            chunk = flat_full[start : start + max_events]
+        per_frame = max(1, max_values // 16)
+        for start in range(0, len(flat_full), per_frame):
+            chunk = flat_full[start : start + per_frame]
             yield orjson.dumps({"type": "FEED_DATA", "channel": ch.id, "data": chunk}).decode()
         return
     data: list[Any] = []
-    count = 0
+    used = 0
     for event_type, evs in events.items():
         fields = ch.fields_for(event_type)
-        for start in range(0, len(evs), max_events):
-            chunk = evs[start : start + max_events]
-            if count and count + len(chunk) > max_events:
+        per_frame = max(1, max_values // len(fields))
+        for start in range(0, len(evs), per_frame):
+            chunk = evs[start : start + per_frame]
+            size = len(chunk) * len(fields)
+            if used and used + size > max_values:
                 yield orjson.dumps({"type": "FEED_DATA", "channel": ch.id, "data": data}).decode()
-                data, count = [], 0
-            flat = [ev.get(f, "NaN") for ev in chunk for f in fields]
+                data, used = [], 0
             data.append(event_type)
-            data.append(flat)
-            count += len(chunk)
+            data.append([ev.get(f, "NaN") for ev in chunk for f in fields])
+            used += size
     if data:
         yield orjson.dumps({"type": "FEED_DATA", "channel": ch.id, "data": data}).decode()
 

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import math
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -76,6 +76,8 @@ class Market:
         self._listeners: list[Callable[[str], None]] = []
         self._watched: OrderedDict[str, None] = OrderedDict()
         self._notified: dict[str, Book] = {}
+        self._spot_cache: dict[tuple[str, float], float] = {}
+        self._states: dict[tuple[str, int], str] = {}
 
     # ------------------------------------------------------------------ contract
     def book(self, symbol: str) -> Book:
@@ -86,11 +88,22 @@ class Market:
         return self._book(model, self.tick_for(model))
 
     def session_state(self, market_collection: str) -> str:
-        return sessions.session_state(market_collection, self.clock.now())
+        now = self.clock.now()
+        key = (market_collection, int(now.timestamp()) // 60)  # boundaries fall on minutes
+        state = self._states.get(key)
+        if state is None:
+            if len(self._states) > 10_000:
+                self._states.clear()
+            state = self._states[key] = sessions.session_state(market_collection, now)
+        return state
 
     def is_paused(self, symbol: str) -> bool:
         model = self.model(symbol)
         return model is not None and model.info.symbol in self._paused
+
+    def paused_symbols(self) -> Collection[str]:
+        """Order symbols currently paused by fault injection."""
+        return self._paused.keys()
 
     def pause(self, symbol: str, paused: bool = True) -> None:
         model = self.model(symbol)
@@ -174,7 +187,13 @@ class Market:
             assert und is not None
             spot = self.mid_at(und, effective_time(und, t))
             return self._option(model, spot, t).price
-        return model.spot(t)
+        key = (model.info.symbol, t)
+        cached = self._spot_cache.get(key)
+        if cached is None:
+            if len(self._spot_cache) > 100_000:
+                self._spot_cache.clear()
+            cached = self._spot_cache[key] = model.spot(t)
+        return cached
 
     def greeks(self, model: Model, spot: float, t: float) -> Greeks:
         return self._option(model, spot, t)
@@ -276,6 +295,8 @@ class Market:
     def _last_trade(
         self, model: Model, estep: int, bid: float, ask: float
     ) -> tuple[float, float, int, str]:
+        if model.trade_probability < 0.05:
+            return self._last_trade_sparse(model, estep)
         key = model.key
         for back in range(40):
             s = estep - back
