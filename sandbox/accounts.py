@@ -100,7 +100,14 @@ def account_wire(config: SandboxConfig, number: str, opened: datetime) -> dict[s
     }
 
 
-def trading_status_wire(config: SandboxConfig, number: str, now: datetime) -> dict[str, Any]:
+def trading_status_wire(
+    config: SandboxConfig,
+    number: str,
+    now: datetime,
+    *,
+    closing_only: bool = False,
+    frozen: bool = False,
+) -> dict[str, Any]:
     margin = config.margin_or_cash(number) == "Margin"
     return {
         "account-number": number,
@@ -112,10 +119,10 @@ def trading_status_wire(config: SandboxConfig, number: str, now: datetime) -> di
         "id": int(number[-5:]) if number[-5:].isdigit() else 1,
         "is-aggregated-at-clearing": False,
         "is-closed": False,
-        "is-closing-only": False,
+        "is-closing-only": closing_only,
         "is-cryptocurrency-closing-only": False,
         "is-cryptocurrency-enabled": True,
-        "is-frozen": False,
+        "is-frozen": frozen,
         "is-full-equity-margin-required": not margin,
         "is-futures-closing-only": False,
         "is-futures-intra-day-enabled": margin,
@@ -188,7 +195,11 @@ def account_routes(config: SandboxConfig, engine: OrderEngine) -> list[BaseRoute
 
     async def trading_status(request: Request) -> Response:
         number = request.path_params["account"]
-        return data_response(request, trading_status_wire(config, number, opened(number)))
+        ledger = engine.ledger(number)
+        wire = trading_status_wire(
+            config, number, opened(number), closing_only=ledger.closing_only, frozen=ledger.frozen
+        )
+        return data_response(request, wire)
 
     async def balances(request: Request) -> Response:
         currency = request.path_params.get("currency", "USD")

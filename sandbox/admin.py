@@ -21,6 +21,10 @@ Every admin request needs the header ``X-Sandbox-Admin: <admin secret>`` (defaul
 ``POST /_sandbox/symbols/pause``             ``{"symbol", "paused": true}`` no quotes/fills
 ``GET|POST /_sandbox/clock``                 ``{"set": ISO}``, ``{"advance": seconds}``,
                                              ``{"speed": x}``
+``POST /_sandbox/accounts/{n}/status``      ``{"is-closing-only"?, "is-frozen"?}`` account
+                                             standing; pushes ``TradingStatus``
+``POST /_sandbox/accounts/{n}/deposit``     ``{"amount"}`` deposit (negative: withdrawal);
+                                             books a Money Movement, pushes ``AccountBalance``
 ``POST /_sandbox/reset``                     wipe orders, positions, transactions, watchlists
                                              and alerts; fresh cash; faults cleared
 ==========================================  ===================================================
@@ -32,6 +36,7 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from starlette.requests import Request
@@ -39,10 +44,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sandbox.account_stream import AccountStreamHub
+from sandbox.accounts import trading_status_wire
 from sandbox.auth import TokenStore
 from sandbox.config import SandboxConfig
 from sandbox.engine import OrderEngine
 from sandbox.faults import Faults
+from sandbox.ledger import AccountLedger, money_transaction
 from sandbox.wire import data_response, error_response, iso
 
 log = logging.getLogger(__name__)
@@ -138,6 +145,49 @@ class SandboxAdmin:
     def advance_clock(self, seconds: float) -> None:
         self.engine.market.clock.advance(seconds)
         self.engine.wake()
+
+    def set_account_status(
+        self, account_number: str, *, closing_only: bool | None = None, frozen: bool | None = None
+    ) -> dict[str, Any]:
+        ledger = self._ledger(account_number)
+        if closing_only is not None:
+            ledger.closing_only = closing_only
+        if frozen is not None:
+            ledger.frozen = frozen
+        now = self.engine.market.clock.now()
+        opened = ledger.opened_at or now
+        wire = trading_status_wire(
+            self.config,
+            account_number,
+            opened,
+            closing_only=ledger.closing_only,
+            frozen=ledger.frozen,
+        )
+        wire["updated-at"] = iso(now)
+        self.hub.publish(account_number, "TradingStatus", wire)
+        self.engine.on_change()
+        return wire
+
+    def deposit(self, account_number: str, amount: Decimal) -> dict[str, Any]:
+        ledger = self._ledger(account_number)
+        now = self.engine.market.clock.now()
+        ledger.cash += amount
+        tx = money_transaction(
+            tx_id=self.engine.state.next_id("transaction", 5_000_001),
+            account_number=account_number,
+            amount=amount,
+            executed_at=now,
+        )
+        ledger.record_transaction(tx)
+        self.engine.record_daily(account_number)
+        self.engine.publish_balance(account_number)
+        self.engine.on_change()
+        return tx
+
+    def _ledger(self, account_number: str) -> AccountLedger:
+        if account_number not in self.config.all_accounts():
+            raise KeyError(f"unknown account {account_number}")
+        return self.engine.ledger(account_number)
 
     def reset(self) -> None:
         state = self.engine.state
@@ -239,6 +289,22 @@ def admin_routes(admin: SandboxAdmin) -> list[BaseRoute]:
     async def reset(request: Request, body: dict[str, Any]) -> Any:
         admin.reset()
 
+    async def account_status(request: Request, body: dict[str, Any]) -> Any:
+        closing = body.get("is-closing-only")
+        frozen = body.get("is-frozen")
+        return admin.set_account_status(
+            request.path_params["account"],
+            closing_only=None if closing is None else bool(closing),
+            frozen=None if frozen is None else bool(frozen),
+        )
+
+    async def deposit(request: Request, body: dict[str, Any]) -> Any:
+        try:
+            amount = Decimal(str(body["amount"]))
+        except InvalidOperation as exc:
+            raise ValueError("amount must be a decimal") from exc
+        return admin.deposit(request.path_params["account"], amount)
+
     return [
         Route("/_sandbox/status", op(status), methods=["GET"]),
         Route("/_sandbox/streams/drop", op(drop), methods=["POST"]),
@@ -251,6 +317,8 @@ def admin_routes(admin: SandboxAdmin) -> list[BaseRoute]:
         Route("/_sandbox/symbols/pause", op(pause), methods=["POST"]),
         Route("/_sandbox/clock", op(clock), methods=["GET", "POST"]),
         Route("/_sandbox/reset", op(reset), methods=["POST"]),
+        Route("/_sandbox/accounts/{account}/status", op(account_status), methods=["POST"]),
+        Route("/_sandbox/accounts/{account}/deposit", op(deposit), methods=["POST"]),
     ]
 
 

@@ -8,7 +8,8 @@
 * ``GET /api-quote-tokens`` → ``{token, dxlink-url, websocket-url, level:"api", issued-at,
   expires-at}``; quote tokens live 24 h (configurable).
 * ``POST /sessions`` (legacy, decommissioned 2026-02-11) → 401 ``invalid_credentials`` telling
-  the caller to use OAuth2.
+  the caller to use OAuth2. ``POST /sessions/validate`` (still called by tastyware's
+  ``Session.validate()``) answers 201 with the user for a valid Bearer token, 401 otherwise.
 
 Lifetimes run on the wall clock (the simulated market clock may be accelerated or set).
 """
@@ -170,11 +171,25 @@ def auth_routes(config: SandboxConfig, tokens: TokenStore) -> list[BaseRoute]:
             "Session login was decommissioned on 2026-02-11; use OAuth2 (POST /oauth/token).",
         )
 
+    async def validate_session(request: Request) -> Response:
+        customer_id = request.scope["state"]["customer_id"]
+        who = (
+            config.customer if customer_id == config.customer.customer_id else config.other_customer
+        )
+        user = {
+            "email": who.email,
+            "username": who.username,
+            "name": f"{who.first_name} {who.last_name}",
+            "external-id": who.user_external_id,
+            "is-confirmed": True,
+        }
+        return data_response(request, user, 201)
+
     return [
         Route("/oauth/token", oauth_token, methods=["POST"]),
         Route("/api-quote-tokens", quote_token, methods=["GET"]),
         Route("/sessions", legacy_sessions, methods=["POST", "DELETE"]),
-        Route("/sessions/validate", legacy_sessions, methods=["POST"]),
+        Route("/sessions/validate", validate_session, methods=["POST"]),
     ]
 
 

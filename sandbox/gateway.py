@@ -79,7 +79,7 @@ class Gateway:
                 {"error": {"code": 406, "message": "The requested version is not supported."}},
                 406,
             )
-        if path in PUBLIC_PATHS or path.startswith("/sessions"):
+        if path in PUBLIC_PATHS:
             return None
         auth = headers.get("authorization", "")
         if not auth:

@@ -151,6 +151,8 @@ class AccountLedger:
     transactions: list[dict[str, Any]] = field(default_factory=list)
     daily: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     opened_at: datetime | None = None
+    closing_only: bool = False
+    frozen: bool = False
 
     @property
     def is_margin(self) -> bool:
@@ -181,6 +183,30 @@ class AccountLedger:
 
     def record_transaction(self, tx: dict[str, Any]) -> None:
         self.transactions.append(tx)
+
+
+def money_transaction(
+    *, tx_id: int, account_number: str, amount: Decimal, executed_at: datetime
+) -> dict[str, Any]:
+    """A deposit (amount > 0) or withdrawal (amount < 0) of cash."""
+    value, value_effect = signed_effect(amount)
+    sub_type = "Deposit" if amount > 0 else "Withdrawal"
+    return {
+        "id": tx_id,
+        "account-number": account_number,
+        "transaction-type": "Money Movement",
+        "transaction-sub-type": sub_type,
+        "description": f"ACH {sub_type.upper()} (sandbox)",
+        "executed-at": iso(executed_at),
+        "transaction-date": executed_at.date().isoformat(),
+        "value": value,
+        "value-effect": value_effect,
+        "net-value": value,
+        "net-value-effect": value_effect,
+        "currency": "USD",
+        "is-estimated-fee": False,
+        "created-at": iso(executed_at),
+    }
 
 
 def trade_transaction(
@@ -244,4 +270,11 @@ def trade_transaction(
     }
 
 
-__all__ = ["AccountLedger", "Position", "qty_str", "signed_effect", "trade_transaction"]
+__all__ = [
+    "AccountLedger",
+    "Position",
+    "money_transaction",
+    "qty_str",
+    "signed_effect",
+    "trade_transaction",
+]

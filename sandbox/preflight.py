@@ -51,6 +51,8 @@ PREFLIGHT_CODES = {
     "short_selling_not_allowed": "Cash accounts cannot open short positions.",
     "insufficient_buying_power": "This order exceeds your buying power.",
     "invalid_complex_order": "The complex order is not well formed.",
+    "account_frozen": "This account is frozen and cannot trade.",
+    "account_closing_only": "This account may only place closing orders.",
 }
 
 
@@ -122,6 +124,12 @@ def check(order: Order, ledger: AccountLedger, market: MarketLike, now: datetime
     _check_legs(order, instruments, pf)
     _check_pricing(order, instruments, pf)
     _check_positions(order, ledger, pf)
+    if ledger.frozen:
+        pf.error("account_frozen")
+    elif ledger.closing_only and any(
+        not _is_closing(pf.conversions.get(leg.symbol, leg.action)) for leg in order.legs
+    ):
+        pf.error("account_closing_only")
     state = market.session_state(first.market_collection)
     if state not in tradable_states(order.time_in_force):
         pf.market_closed = True

@@ -247,3 +247,33 @@ async def test_expired_tokens_also_fail_dxlink_auth(session: Session) -> None:
     token = (await session.get("/api-quote-tokens")).json()["data"]
     await session.admin("tokens/expire")
     assert not session.server.runtime.tokens.validate_quote(token["token"])
+
+
+async def test_account_standing_and_deposits(session: Session, streamer: Streamer) -> None:
+    status = (await session.admin(f"accounts/{ACCOUNT}/status", {"is-closing-only": True})).json()[
+        "data"
+    ]
+    assert status["is-closing-only"] is True
+    await streamer.until(lambda _: bool(streamer.of("TradingStatus")))
+    assert streamer.of("TradingStatus")[-1]["is-closing-only"] is True
+    rest = (await session.get(f"/accounts/{ACCOUNT}/trading-status")).json()["data"]
+    assert rest["is-closing-only"] is True
+    refused = await session.post(f"/accounts/{ACCOUNT}/orders", market_order())
+    assert refused.status_code == 422
+    assert [e["code"] for e in refused.json()["error"]["errors"]] == ["account_closing_only"]
+    await session.admin(f"accounts/{ACCOUNT}/status", {"is-closing-only": False})
+    tx = (await session.admin(f"accounts/{ACCOUNT}/deposit", {"amount": "2500"})).json()["data"]
+    assert (tx["transaction-type"], tx["transaction-sub-type"], tx["value"]) == (
+        "Money Movement",
+        "Deposit",
+        "2500.0",
+    )
+    await streamer.until(lambda _: bool(streamer.of("AccountBalance")))
+    assert streamer.of("AccountBalance")[-1]["cash-balance"] == "102500.0"
+
+
+async def test_sessions_validate_accepts_a_bearer_token(session: Session) -> None:
+    ok = await session.client.post("/sessions/validate", headers=session.auth)
+    assert ok.status_code == 201
+    assert ok.json()["data"]["username"] == "sandbox-user"
+    assert (await session.client.post("/sessions/validate")).status_code == 401

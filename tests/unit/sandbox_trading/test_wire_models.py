@@ -3,6 +3,7 @@ unknown fields or enum values (no ParseWarning) — over the ASGI app, no socket
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from adapters.tastytrade import models as m
@@ -130,3 +131,10 @@ async def test_option_order_notification_objects_parse_cleanly(api: Api) -> None
     assert set(recorder.kinds()) >= {"Order", "CurrentPosition", "AccountBalance"}
     for _, kind, data in recorder.frames:
         clean(m.NOTIFICATION_MODELS[kind], data)
+
+
+async def test_admin_pushed_objects_parse_cleanly(api: Api) -> None:
+    admin = api.runtime.admin
+    clean(m.TradingStatus, admin.set_account_status(ACCOUNT, closing_only=True))
+    clean(m.Transaction, admin.deposit(ACCOUNT, Decimal("-100")))
+    clean(m.AccountBalance, api.runtime.engine.balance(ACCOUNT))
