@@ -11,11 +11,9 @@ from email.message import Message
 from email.parser import BytesParser
 from email.policy import HTTP
 
-from tastystream.stack.clickhouse.errors import BAD_ARGUMENTS, ClickHouseError
+from tastystream.stack.clickhouse.errors import BAD_ARGUMENTS, NOT_IMPLEMENTED, ClickHouseError
 
-__all__ = ["NOT_IMPLEMENTED", "is_form", "parse_form"]
-
-NOT_IMPLEMENTED = 48
+__all__ = ["is_form", "parse_form"]
 
 
 def is_form(content_type: str | None) -> bool:
@@ -38,7 +36,6 @@ def parse_form(body: bytes, content_type: str) -> list[tuple[str, str]]:
             raise ClickHouseError(
                 NOT_IMPLEMENTED,
                 f"External data (form file {name!r}) is not supported by this server",
-                "NOT_IMPLEMENTED",
             )
         payload = part.get_payload(decode=True)
         raw = payload if isinstance(payload, bytes) else b""

@@ -17,9 +17,11 @@ from urllib.parse import parse_qsl
 
 from tastystream.stack.clickhouse.engine import Engine
 from tastystream.stack.clickhouse.errors import (
+    INTO_OUTFILE_NOT_ALLOWED,
     READONLY,
     SYNTAX_ERROR,
     UNKNOWN_EXCEPTION,
+    UNKNOWN_TYPE_OF_QUERY,
     ClickHouseError,
 )
 from tastystream.stack.clickhouse.form_data import is_form, parse_form
@@ -156,6 +158,12 @@ class ClickHouseApp:
         while statement is None and not body.done and len(head) < 4 * HEAD_BYTES:
             head += await body.read_at_least(HEAD_BYTES)
             statement = analyze(head)
+        if statement is not None and statement.client_side == "INTO OUTFILE":
+            raise ClickHouseError(INTO_OUTFILE_NOT_ALLOWED, "INTO OUTFILE is not allowed")
+        if statement is not None and statement.client_side == "FROM INFILE":
+            raise ClickHouseError(
+                UNKNOWN_TYPE_OF_QUERY, "Query has infile and was send directly to server"
+            )
         if statement is not None and statement.has_inline_data:
             await self._insert(request, statement, head, body, out)
             return

@@ -17,7 +17,7 @@ from typing import Final
 
 __all__ = ["Statement", "analyze", "tokens"]
 
-_INSERT_STOP: Final = frozenset({"SELECT", "WITH", "INFILE"})
+_INSERT_STOP: Final = frozenset({"SELECT", "WITH"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,7 @@ class Statement:
     insert_format: str | None = None
     sql_end: int = 0
     data_start: int = 0
+    client_side: str | None = None  # "INTO OUTFILE" / "FROM INFILE": clickhouse-client features
 
     @property
     def has_inline_data(self) -> bool:
@@ -116,7 +117,8 @@ def analyze(head: bytes) -> Statement | None:
     kind = first.text.upper() if first.kind == "word" else ""
     if kind == "INSERT":
         return _analyze_insert(text, toks)
-    return Statement(kind=kind, output_format=_output_format(text))
+    fmt, outfile = _output_format(text)
+    return Statement(kind=kind, output_format=fmt, client_side="INTO OUTFILE" if outfile else None)
 
 
 def _analyze_insert(text: str, toks: _Peekable) -> Statement | None:
@@ -127,6 +129,8 @@ def _analyze_insert(text: str, toks: _Peekable) -> Statement | None:
         word = tok.text.upper()
         if word in _INSERT_STOP:
             return Statement(kind="INSERT")
+        if word == "INFILE":
+            return Statement(kind="INSERT", client_side="FROM INFILE")
         if word == "VALUES":
             return Statement("INSERT", None, "Values", tok.start, _data_start(text, tok.end))
         if word == "FORMAT":
@@ -171,11 +175,14 @@ def _data_start(text: str, pos: int) -> int:
     return pos
 
 
-def _output_format(text: str) -> str | None:
-    """The name in a top-level trailing ``FORMAT name`` (followed by the end, ``;`` or SETTINGS).
+def _output_format(text: str) -> tuple[str | None, bool]:
+    """The name in a top-level trailing ``FORMAT name`` (followed by the end, ``;`` or SETTINGS),
+    and whether the query has an ``INTO OUTFILE`` clause.
 
     A tight scan over the raw lexemes (no token objects): queries can be long IN lists.
     """
+    outfile = False
+    into = False  # the previous lexeme was INTO
     depth = 0
     found: str | None = None
     candidate: str | None = None  # a depth-0 ``FORMAT name`` just seen
@@ -187,6 +194,9 @@ def _output_format(text: str) -> str | None:
         if kind == "open":
             break
         lexeme = match.group()
+        upper = lexeme.upper() if kind == "word" else ""
+        outfile = outfile or (into and upper == "OUTFILE")
+        into = upper == "INTO"
         if candidate is not None and (
             lexeme == ";" or (depth == 0 and kind == "word" and lexeme.upper() == "SETTINGS")
         ):
@@ -198,4 +208,4 @@ def _output_format(text: str) -> str | None:
                 depth += 1
             elif lexeme in ")]}":
                 depth = max(0, depth - 1)
-    return candidate if candidate is not None else found
+    return (candidate if candidate is not None else found), outfile

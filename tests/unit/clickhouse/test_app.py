@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
+from pathlib import Path
 
 import httpx
 import lz4.frame
 import zstandard
 
-from tastystream.stack.clickhouse import Engine
+from tastystream.stack.clickhouse import Engine, errors
 
 
 async def _ok(http: httpx.AsyncClient, sql: str, **params: str) -> str:
@@ -165,7 +166,7 @@ async def test_get_is_readonly(http: httpx.AsyncClient) -> None:
 async def test_body_size_limit_is_413(http: httpx.AsyncClient) -> None:
     resp = await http.post("/", content=b"SELECT '" + b"x" * (2 << 20) + b"'")
     assert resp.status_code == 413
-    assert resp.headers["x-clickhouse-exception-code"] == "307"
+    assert resp.headers["x-clickhouse-exception-code"] == "229"
 
 
 async def test_sessions_keep_state_and_isolate(http: httpx.AsyncClient) -> None:
@@ -253,3 +254,24 @@ async def test_form_encoded_query_and_long_parameters(http: httpx.AsyncClient) -
     )
     assert external.status_code == 501
     assert external.headers["x-clickhouse-exception-code"] == "48"
+
+
+async def test_client_side_file_clauses_are_refused(
+    http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    target = tmp_path / "out.txt"
+    out = await http.post("/", content=f"SELECT 1 INTO OUTFILE '{target}'")
+    assert (out.status_code, out.headers["x-clickhouse-exception-code"]) == (500, "358")
+    assert not target.exists()
+    await _ok(http, "CREATE TABLE f (line String) ENGINE = Memory")
+    infile = await http.post(
+        "/", content="INSERT INTO f FROM INFILE '/etc/hostname' FORMAT LineAsString"
+    )
+    assert infile.headers["x-clickhouse-exception-code"] == "78"
+    assert await _ok(http, "SELECT count() FROM f") == "0\n"
+
+
+async def test_error_codes_match_the_engine(http: httpx.AsyncClient) -> None:
+    names = errors._NAMES
+    sql = "SELECT " + ", ".join(f"errorCodeToName({code})" for code in names) + " FORMAT TSV"
+    assert (await _ok(http, sql)).rstrip("\n").split("\t") == list(names.values())

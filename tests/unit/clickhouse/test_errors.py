@@ -47,7 +47,7 @@ def test_foreign_exception_is_unknown_exception() -> None:
         (164, "READONLY", 403),
         (115, "UNKNOWN_SETTING", 404),
         (159, "TIMEOUT_EXCEEDED", 408),
-        (307, "QUERY_IS_TOO_LARGE", 413),
+        (229, "QUERY_IS_TOO_LARGE", 413),
         (395, "FUNCTION_THROW_IF_VALUE_IS_NON_ZERO", 500),
     ],
 )

@@ -79,3 +79,19 @@ def test_binary_data_after_format_is_never_lexed(data: bytes, fmt: str) -> None:
     assert statement is not None
     assert statement.insert_format == fmt
     assert head[statement.data_start :] == data
+
+
+@pytest.mark.parametrize(
+    ("sql", "client_side"),
+    [
+        ("SELECT 1 INTO OUTFILE '/tmp/x'", "INTO OUTFILE"),
+        ("select 1 into  outfile 'x' FORMAT CSV", "INTO OUTFILE"),
+        ("INSERT INTO t FROM INFILE '/etc/passwd' FORMAT LineAsString", "FROM INFILE"),
+        ("SELECT 'INTO OUTFILE'", None),
+        ("INSERT INTO t SELECT 1", None),
+    ],
+)
+def test_client_side_clauses_are_flagged(sql: str, client_side: str | None) -> None:
+    statement = analyze(sql.encode())
+    assert statement is not None
+    assert statement.client_side == client_side
