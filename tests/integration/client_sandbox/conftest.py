@@ -126,3 +126,12 @@ async def admin(server: SandboxServer, path: str, body: dict[str, Any] | None = 
         response = await http.post(f"/_sandbox/{path}", json=body or {})
     assert response.status_code == 200, response.text
     return response.json()["data"]
+
+
+async def admin_status(server: SandboxServer) -> dict[str, Any]:
+    """``GET /_sandbox/status``: connections, armed and injected faults, clock, order count."""
+    async with httpx.AsyncClient(base_url=server.base_url, headers=ADMIN_HEADERS) as http:
+        response = await http.get("/_sandbox/status")
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()["data"]
+    return data
