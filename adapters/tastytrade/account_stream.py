@@ -129,6 +129,7 @@ class AccountStreamer:
         idle_timeout: float = 60.0,
         ack_timeout: float = 10.0,
         reconnect_backoff: Backoff | None = None,
+        healthy_after: float = 10.0,
         rand: Random = random.random,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
@@ -144,6 +145,7 @@ class AccountStreamer:
         self.idle_timeout = idle_timeout
         self._ack_timeout = ack_timeout
         self._schedule = ReconnectSchedule(reconnect_backoff or Backoff(base=0.5, cap=30.0), rand)
+        self.healthy_after = healthy_after
         self._sleep = sleep
         self._clock = clock
         self._fanout: Fanout[AccountEvent] = Fanout("account", self.errors)
@@ -152,6 +154,7 @@ class AccountStreamer:
         self._request_id = 0
         self._stopping = False
         self._down_since: float | None = None
+        self._running_since: float | None = None
         self.state = StreamState.STOPPED
         self.generation = 0
         self.disconnects = 0
@@ -221,6 +224,12 @@ class AccountStreamer:
                 return
             if self._down_since is None:
                 self._down_since = self._clock()
+            if self._running_since is not None:
+                # a connection that stayed up long enough resets the backoff; one that drops
+                # right after its handshake keeps growing it (no reconnect storms)
+                if self._clock() - self._running_since >= self.healthy_after:
+                    self._schedule.succeeded()
+                self._running_since = None
             self.disconnects += 1
             delay = self._schedule.next_delay()
             code = reason.code if isinstance(reason, StreamDisconnected) else None
@@ -248,7 +257,7 @@ class AccountStreamer:
                 group.create_task(self._watchdog(conn))
                 await self._reconcile_all()
                 self.generation += 1
-                self._schedule.succeeded()
+                self._running_since = self._clock()
                 self._set_state(StreamState.RUNNING)
                 if self._down_since is not None:
                     down_for, self._down_since = self._clock() - self._down_since, None

@@ -104,6 +104,7 @@ class DXLinkStreamer:
         aggregation_period: float = 0.1,
         handshake_timeout: float = 10.0,
         reconnect_backoff: Backoff | None = None,
+        healthy_after: float = 10.0,
         max_chunk_bytes: int = MAX_CHUNK_BYTES,
         max_message_bytes: int | None = 16 * 2**20,
         url: str | None = None,
@@ -119,6 +120,7 @@ class DXLinkStreamer:
         self._aggregation = aggregation_period
         self._handshake_timeout = handshake_timeout
         self._schedule = ReconnectSchedule(reconnect_backoff or Backoff(base=0.5, cap=30.0), rand)
+        self.healthy_after = healthy_after
         self._max_chunk = max_chunk_bytes
         self._max_message = max_message_bytes
         self._url = url
@@ -132,6 +134,7 @@ class DXLinkStreamer:
         self._hooks: list[Callable[[Reconnected], object]] = []
         self._force_token = False
         self._down_since: float | None = None
+        self._running_since: float | None = None
         self._stopping = False
         self.state = StreamState.STOPPED
         self.generation = 0  # successful sessions so far
@@ -261,10 +264,6 @@ class DXLinkStreamer:
                 if self._stopping:  # a stop raced with a failure (TaskGroup may eat the cancel)
                     raise asyncio.CancelledError from exc
                 reason = translate_ws_error(exc, "dxlink")
-                if not isinstance(
-                    exc, TastytradeError | OSError | ConnectionClosed | BaseExceptionGroup
-                ):
-                    logger.exception("dxlink session failed unexpectedly")
             self._conn = None
             if not is_retriable(reason):
                 failure = Unrecoverable(f"dxlink gave up: {reason.message}", cause=reason)
@@ -276,6 +275,12 @@ class DXLinkStreamer:
                 self._force_token = True
             if self._down_since is None:
                 self._down_since = self._clock()
+            if self._running_since is not None:
+                # a connection that stayed up long enough resets the backoff; one that drops
+                # right after its handshake keeps growing it (no reconnect storms)
+                if self._clock() - self._running_since >= self.healthy_after:
+                    self._schedule.succeeded()
+                self._running_since = None
             self.disconnects += 1
             delay = self._schedule.next_delay()
             code = reason.code if isinstance(reason, StreamDisconnected) else None
@@ -306,7 +311,7 @@ class DXLinkStreamer:
             await asyncio.wait_for(self._handshake(conn, token), self._handshake_timeout)
             self._conn = conn
             self.generation += 1
-            self._schedule.succeeded()
+            self._running_since = self._clock()
             self._set_state(StreamState.RUNNING)
             if self._down_since is not None:
                 down_for, self._down_since = self._clock() - self._down_since, None

@@ -27,6 +27,7 @@ class FakeDXLink:
     accepted_tokens: set[str] = field(default_factory=lambda: {"quote-token-1"})
     event_fields: dict[str, list[str]] | None = None  # FEED_CONFIG override
     silent_connections: set[int] = field(default_factory=set)  # indexes that never answer
+    drop_after_auth: bool = False  # a flapping server: authorize, then hang up
     connections: list[Conn] = field(default_factory=list)
     server: Server | None = None
     url: str = ""
@@ -81,6 +82,8 @@ class FakeDXLink:
                         {"type": "AUTH_STATE", "channel": 0, "state": "AUTHORIZED", "userId": "U1"}
                     )
                 )
+                if self.drop_after_auth:
+                    await conn.ws.close(1011, "flapping")
             else:
                 await send(
                     json.dumps(

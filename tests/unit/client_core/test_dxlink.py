@@ -372,3 +372,23 @@ async def test_traffic_logs_never_contain_tokens(
     assert "dxlink > AUTH" in text  # traced, but only by its type
     assert "FEED_SUBSCRIPTION" in text
     assert server.token not in text
+
+
+async def test_flapping_server_keeps_backoff_growing(server: FakeDXLink) -> None:
+    server.drop_after_auth = True
+    delays: list[float] = []
+
+    async def recording_sleep(delay: float) -> None:
+        delays.append(delay)
+        await asyncio.sleep(0.005)
+
+    dx = streamer(
+        server,
+        sleep=recording_sleep,
+        rand=lambda: 1.0,
+        reconnect_backoff=Backoff(base=0.01, cap=0.08),
+    )
+    async with dx:
+        await eventually(lambda: _async(len(delays) >= 5))
+    assert delays[:5] == [0.01, 0.02, 0.04, 0.08, 0.08]
+    assert dx.generation >= 4  # each attempt did authorize: only the backoff kept growing
