@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 from dataclasses import replace
 from datetime import datetime
@@ -70,11 +71,16 @@ def banner(server: SandboxServer) -> str:
 
 
 async def main(config: SandboxConfig) -> None:
+    """Serve until SIGINT/SIGTERM, then stop cleanly (which also flushes ``--state``)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     server = SandboxServer(config)
     await server.start()
     print(banner(server), flush=True)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await server.stop()
 

@@ -177,17 +177,18 @@ class Order:
                 "cancellable": self.status in ("Received", "Live", "Contingent"),
                 "editable": self.status in ("Received", "Live", "Contingent"),
                 "edited": self.edited,
-                "ext-exchange-order-number": str(self.id) if self.id else None,
-                "ext-client-order-id": f"{self.id:08x}" if self.id else None,
-                "ext-global-order-number": self.id or 0,
-                "global-request-id": f"sbx{self.id or 0:012d}",
-                "user-id": self.user_id,
-                "username": self.username,
                 "updated-at": self.updated_ms if self.id is not None else 0,
                 "leg-count": len(self.legs),
                 "legs": [leg.to_wire() for leg in self.legs],
             }
         )
+        if self.id is not None:
+            out["ext-exchange-order-number"] = str(self.id)
+            out["ext-client-order-id"] = f"{self.id:08x}"
+            out["ext-global-order-number"] = self.id
+            out["global-request-id"] = f"sbx{self.id:012d}"
+            out["user-id"] = self.user_id
+            out["username"] = self.username
         stamps = {
             "received-at": self.received_at,
             "in-flight-at": self.in_flight_at,

@@ -90,7 +90,8 @@ async def test_state_file_survives_a_restart(tmp_path: Path) -> None:
         assert new["data"]["order"]["id"] > order["id"]
 
 
-async def test_cli_prints_urls_and_credentials() -> None:
+async def test_cli_prints_urls_and_credentials_and_flushes_state_on_sigterm(tmp_path: Path) -> None:
+    state_file = tmp_path / "cli-state.json"
     started = time.monotonic()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -100,6 +101,8 @@ async def test_cli_prints_urls_and_credentials() -> None:
         "0",
         "--seed",
         "7",
+        "--state",
+        str(state_file),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,
     )
@@ -110,9 +113,8 @@ async def test_cli_prints_urls_and_credentials() -> None:
             line = await asyncio.wait_for(process.stdout.readline(), 30)
             assert line, "sandbox exited before printing its banner"
             lines.append(line.decode())
-        elapsed = time.monotonic() - started
+        print(f"sandbox CLI banner after {time.monotonic() - started:.2f}s")
         text = "".join(lines)
-        print(f"sandbox CLI banner after {elapsed:.2f}s")
         for needle in (
             "http://127.0.0.1:",
             "/streamer",
@@ -125,9 +127,15 @@ async def test_cli_prints_urls_and_credentials() -> None:
         base = next(line.split()[-1] for line in lines if "base URL" in line)
         async with httpx.AsyncClient(base_url=base, headers=UA) as client:
             assert (await client.get("/customers/me")).status_code == 401
-    finally:
+            headers = {"Authorization": f"Bearer {await login(client)}"}
+            await client.post("/watchlists", json={"name": "cli"}, headers=headers)
         process.terminate()
-        await asyncio.wait_for(process.wait(), 10)
+        assert await asyncio.wait_for(process.wait(), 15) == 0
+        assert b'"cli"' in state_file.read_bytes()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 async def _fills_for(seed: int) -> list[Decimal]:
