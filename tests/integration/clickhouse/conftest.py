@@ -37,7 +37,7 @@ class RunningServer:
         return self.proc.returncode
 
 
-def _ping(url: str) -> bool:
+def ping(url: str) -> bool:
     try:
         return httpx.get(f"{url}/ping", timeout=2).text == "Ok.\n"
     except httpx.TransportError:
@@ -69,7 +69,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[[Path | None], RunningServ
         server = RunningServer(proc, port, data)
         started.append(server)
         eventually_sync(
-            lambda: proc.poll() is not None or _ping(server.url),
+            lambda: proc.poll() is not None or ping(server.url),
             timeout=60,
             message="clickhouse server did not answer /ping",
         )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 import zstandard
 from clickhouse_connect.driver.exceptions import DatabaseError
 
-from tests.integration.clickhouse.conftest import RunningServer
+from tests.integration.clickhouse.conftest import RunningServer, ping
 from tests.support import eventually_sync
 
 pytestmark = pytest.mark.integration
@@ -198,3 +199,31 @@ def test_abandoned_stream_is_cancelled(server: RunningServer) -> None:
             message="the abandoned query kept running",
         )
         assert http.get("/ping").text == "Ok.\n"
+
+
+def test_sigterm_lets_an_inflight_insert_finish(
+    start_server: Callable[[Path | None], RunningServer],
+) -> None:
+    first = start_server(None)
+    with httpx.Client(base_url=first.url, timeout=60) as http:
+        http.post("/", content="CREATE TABLE t (a UInt64) ENGINE = MergeTree ORDER BY a")
+
+        def body() -> Iterator[bytes]:
+            yield b"INSERT INTO t FORMAT TSV\n"
+            for k in range(20):
+                if k == 5:  # stop the server in the middle of the upload …
+                    first.proc.send_signal(signal.SIGTERM)
+                    eventually_sync(  # … and go on once it no longer accepts new requests
+                        lambda: not ping(first.url), message="server kept accepting requests"
+                    )
+                yield b"".join(b"%d\n" % i for i in range(k * 1000, (k + 1) * 1000))
+
+        resp = http.post("/", content=body())
+    assert resp.status_code == 200, resp.text
+    assert first.proc.wait(timeout=60) == 0
+    second = start_server(first.path)
+    with httpx.Client(base_url=second.url, timeout=30) as http:
+        assert (
+            http.post("/", content="SELECT count(), sum(a) FROM t").text
+            == f"20000\t{sum(range(20000))}\n"
+        )
