@@ -28,7 +28,6 @@ import orjson
 from websockets.asyncio.client import ClientConnection, connect
 
 from adapters.tastytrade.backoff import Backoff, Clock, Random, ReconnectSchedule, Sleep
-from adapters.tastytrade.dxlink import Reconnected, translate_ws_error
 from adapters.tastytrade.errors import (
     ErrorStream,
     ParseFailure,
@@ -39,7 +38,13 @@ from adapters.tastytrade.errors import (
     Unrecoverable,
     is_retriable,
 )
-from adapters.tastytrade.fanout import Fanout, Listener, StreamState
+from adapters.tastytrade.fanout import (
+    Fanout,
+    Listener,
+    Reconnected,
+    StreamState,
+    translate_ws_error,
+)
 from adapters.tastytrade.models import NOTIFICATION_MODELS, parse_model
 from tastystream import __version__
 from tastystream.logs import TRACE

@@ -21,14 +21,13 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.exceptions import ConnectionClosed
 
 from adapters.tastytrade.backoff import Backoff, Clock, Random, ReconnectSchedule, Sleep
 from adapters.tastytrade.compact import CompactDecoder
@@ -42,7 +41,13 @@ from adapters.tastytrade.errors import (
     is_retriable,
 )
 from adapters.tastytrade.events import EVENT_CLASSES, MarketEvent
-from adapters.tastytrade.fanout import Fanout, Listener, StreamState
+from adapters.tastytrade.fanout import (
+    Fanout,
+    Listener,
+    Reconnected,
+    StreamState,
+    translate_ws_error,
+)
 from adapters.tastytrade.quote_token import QuoteToken, QuoteTokenSource
 from tastystream import __version__
 from tastystream.logs import TRACE
@@ -53,14 +58,6 @@ CHANNELS: dict[str, int] = {name: 2 * i + 1 for i, name in enumerate(EVENT_CLASS
 EVENT_OF_CHANNEL = {number: name for name, number in CHANNELS.items()}
 HISTORY_TYPES = frozenset({"Candle"})
 MAX_CHUNK_BYTES = 8000  # DXLink clients chunk subscriptions at ~8 KB
-
-
-@dataclass(frozen=True, slots=True)
-class Reconnected:
-    """Told to ``on_reconnect`` hooks once a replacement connection is running."""
-
-    generation: int
-    down_for_s: float
 
 
 class _Channel:
@@ -83,6 +80,7 @@ class _Connection:
         self.channels: dict[str, _Channel] = {}
         self.lock = asyncio.Lock()
         self.server_keepalive: float | None = None
+        self.cancelled: set[int] = set()  # channels we cancelled: their CHANNEL_CLOSED is expected
 
 
 def _ms(value: int | datetime | None) -> int | None:
@@ -248,6 +246,18 @@ class DXLinkStreamer:
                 await self._send(
                     conn, {"type": "FEED_SUBSCRIPTION", "channel": channel.number, "reset": True}
                 )
+
+    async def close_channel(self, event_type: str) -> None:
+        """Drop every subscription of one type and cancel its channel (CHANNEL_CANCEL)."""
+        self._subs.pop(event_type, None)
+        conn = self._conn
+        channel = conn.channels.pop(event_type, None) if conn is not None else None
+        if conn is not None and channel is not None:
+            conn.cancelled.add(channel.number)
+            try:
+                await self._send(conn, {"type": "CHANNEL_CANCEL", "channel": channel.number})
+            except ConnectionClosed:
+                logger.debug("dxlink connection lost while cancelling a channel")
 
     # ------------------------------------------------------------ reconnect loop
     async def _run(self) -> None:
@@ -510,7 +520,11 @@ class DXLinkStreamer:
                 )
 
     async def _channel_closed(self, conn: _Connection, message: dict[str, Any]) -> None:
-        event_type = EVENT_OF_CHANNEL.get(message.get("channel", -1))
+        number = message.get("channel", -1)
+        if number in conn.cancelled:
+            conn.cancelled.discard(number)
+            return
+        event_type = EVENT_OF_CHANNEL.get(number)
         if event_type is None or event_type not in conn.channels:
             return
         del conn.channels[event_type]
@@ -582,29 +596,6 @@ def chunk_entries(entries: list[dict[str, Any]], limit: int) -> list[list[dict[s
 
 def _close_code(ws: ClientConnection) -> int | None:
     return ws.close_code
-
-
-def translate_ws_error(exc: BaseException, stream: str) -> TastytradeError:
-    """A websocket/session failure as the adapter's error (retriable unless it cannot help)."""
-    if isinstance(exc, BaseExceptionGroup):
-        inner = [e for e in exc.exceptions if not isinstance(e, asyncio.CancelledError)]
-        return (
-            translate_ws_error(inner[0], stream)
-            if inner
-            else StreamDisconnected("cancelled", stream=stream)
-        )
-    if isinstance(exc, TastytradeError):
-        return exc
-    if isinstance(exc, ConnectionClosed):
-        code = exc.rcvd.code if exc.rcvd is not None else None
-        hint = " (message too big: fewer symbols per subscription)" if code == 1009 else ""
-        return StreamDisconnected(f"connection closed: {exc}{hint}", stream=stream, code=code)
-    if isinstance(exc, InvalidURI):
-        return Unrecoverable(f"bad {stream} url: {exc}", cause=exc)
-    if isinstance(exc, InvalidHandshake | OSError | TimeoutError):
-        return StreamDisconnected(f"connect failed: {type(exc).__name__}: {exc}", stream=stream)
-    logger.error("unexpected %s failure: %r", stream, exc, exc_info=exc)
-    return StreamDisconnected(f"unexpected {type(exc).__name__}: {exc}", stream=stream)
 
 
 __all__ = [

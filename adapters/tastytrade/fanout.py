@@ -1,4 +1,4 @@
-"""Lifecycle states and bounded per-consumer queues shared by both streamers.
+"""What both streamers share: lifecycle states, bounded per-consumer queues, reconnect facts.
 
 Overflow policy (documented contract): every consumer gets its own queue of ``maxsize``
 items. Producers never block and never grow memory: when a consumer's queue is full, its
@@ -16,10 +16,19 @@ import enum
 import logging
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Generic, Self, TypeVar
 
-from adapters.tastytrade.errors import ErrorStream, StreamError, TastytradeError
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+
+from adapters.tastytrade.errors import (
+    ErrorStream,
+    StreamDisconnected,
+    StreamError,
+    TastytradeError,
+    Unrecoverable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -174,4 +183,35 @@ class Fanout(Generic[T]):
             listener.wake()
 
 
-__all__ = ["Fanout", "Listener", "StreamState"]
+@dataclass(frozen=True, slots=True)
+class Reconnected:
+    """Told to ``on_reconnect`` hooks once a replacement connection is running."""
+
+    generation: int
+    down_for_s: float
+
+
+def translate_ws_error(exc: BaseException, stream: str) -> TastytradeError:
+    """A websocket/session failure as the adapter's error (retriable unless it cannot help)."""
+    if isinstance(exc, BaseExceptionGroup):
+        inner = [e for e in exc.exceptions if not isinstance(e, asyncio.CancelledError)]
+        return (
+            translate_ws_error(inner[0], stream)
+            if inner
+            else StreamDisconnected("cancelled", stream=stream)
+        )
+    if isinstance(exc, TastytradeError):
+        return exc
+    if isinstance(exc, ConnectionClosed):
+        code = exc.rcvd.code if exc.rcvd is not None else None
+        hint = " (message too big: fewer symbols per subscription)" if code == 1009 else ""
+        return StreamDisconnected(f"connection closed: {exc}{hint}", stream=stream, code=code)
+    if isinstance(exc, InvalidURI):
+        return Unrecoverable(f"bad {stream} url: {exc}", cause=exc)
+    if isinstance(exc, InvalidHandshake | OSError | TimeoutError):
+        return StreamDisconnected(f"connect failed: {type(exc).__name__}: {exc}", stream=stream)
+    logger.error("unexpected %s failure: %r", stream, exc, exc_info=exc)
+    return StreamDisconnected(f"unexpected {type(exc).__name__}: {exc}", stream=stream)
+
+
+__all__ = ["Fanout", "Listener", "Reconnected", "StreamState", "translate_ws_error"]

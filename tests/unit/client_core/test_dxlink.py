@@ -392,3 +392,19 @@ async def test_flapping_server_keeps_backoff_growing(server: FakeDXLink) -> None
         await eventually(lambda: _async(len(delays) >= 5))
     assert delays[:5] == [0.01, 0.02, 0.04, 0.08, 0.08]
     assert dx.generation >= 4  # each attempt did authorize: only the backoff kept growing
+
+
+async def test_close_channel_cancels_and_resubscribe_reopens(server: FakeDXLink) -> None:
+    dx = streamer(server)
+    async with dx:
+        await dx.subscribe("Quote", ["SPY"])
+        await running(dx)
+        await eventually(lambda: _async(bool(server.all_subs())))
+        await dx.close_channel("Quote")
+        await eventually(lambda: _async("CHANNEL_CANCEL" in server.last.types()))
+        await dx.subscribe("Quote", ["AAPL"])
+        await eventually(lambda: _async(server.last.types().count("CHANNEL_REQUEST") == 2))
+        assert dx.subscriptions == {"Quote": {"AAPL": None}}
+    cancel = next(m for m in server.last.received if m["type"] == "CHANNEL_CANCEL")
+    assert cancel["channel"] == QUOTE
+    assert dx.disconnects == 0
