@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from sandbox import clock as sessions
+from sandbox.dxlink_events import open_interest
 from sandbox.instruments import corporate
 from sandbox.instruments.routes import InstrumentRoutes, future_path_symbol, not_found
 from sandbox.instruments.specs import EQUITY_BY_SYMBOL
@@ -113,12 +114,6 @@ def market_data_wire(market: Market, model: Model, tick: Tick) -> dict[str, Any]
             }
         )
     return {k: v for k, v in wire.items() if v is not None}
-
-
-def open_interest(model: Model) -> int:
-    from sandbox.pricing import uniform
-
-    return int(50 + 20_000 * uniform(model.key, 0, 99) ** 3)
 
 
 class MarketRoutes:
@@ -334,4 +329,4 @@ def market_routes(market: Market) -> list[BaseRoute]:
     return [*InstrumentRoutes(market.catalog).routes(), *MarketRoutes(market).routes()]
 
 
-__all__ = ["MAX_BY_TYPE", "MarketRoutes", "market_data_wire", "market_routes", "open_interest"]
+__all__ = ["MAX_BY_TYPE", "MarketRoutes", "market_data_wire", "market_routes"]
