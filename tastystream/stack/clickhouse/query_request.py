@@ -21,6 +21,7 @@ from tastystream.stack.clickhouse.content_encoding import choose_encoding
 from tastystream.stack.clickhouse.errors import (
     AUTHENTICATION_FAILED,
     BAD_ARGUMENTS,
+    NOT_IMPLEMENTED,
     ClickHouseError,
 )
 
@@ -151,6 +152,13 @@ def parse_request(
             settings[key] = value
     user, password = _credentials(flat, headers)
     credentials.check(user, password)
+    for native in ("compress", "decompress"):
+        if _is_true(flat.get(native)):
+            raise ClickHouseError(
+                NOT_IMPLEMENTED,
+                f"{native}=1 (ClickHouse native block compression) is not supported by this "
+                "server; use HTTP compression (Content-Encoding, enable_http_compression=1)",
+            )
     encoding = None
     if _is_true(flat.get("enable_http_compression")):
         encoding = choose_encoding(headers.get("accept-encoding"))

@@ -95,3 +95,11 @@ def test_session_timeout_is_validated(timeout: str) -> None:
     with pytest.raises(ClickHouseError) as info:
         parse_request("POST", [("session_timeout", timeout)], {}, OPEN)
     assert info.value.name == "BAD_ARGUMENTS"
+
+
+@pytest.mark.parametrize("param", ["compress", "decompress"])
+def test_native_block_compression_is_refused_not_ignored(param: str) -> None:
+    with pytest.raises(ClickHouseError) as info:
+        parse_request("POST", [(param, "1")], {}, OPEN)
+    assert (info.value.name, info.value.http_status) == ("NOT_IMPLEMENTED", 501)
+    assert parse_request("POST", [(param, "0")], {}, OPEN).settings == {}
