@@ -7,6 +7,7 @@ order's ``price`` is the net price of one unit (per share for options).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -187,7 +188,7 @@ class Order:
             out["ext-client-order-id"] = f"{self.id:08x}"
             out["ext-global-order-number"] = self.id
             out["global-request-id"] = f"sbx{self.id:012d}"
-            out["user-id"] = self.user_id
+            out["user-id"] = str(self.user_id)
             out["username"] = self.username
         stamps = {
             "received-at": self.received_at,
@@ -213,11 +214,35 @@ class Order:
         }
         out.update({k: v for k, v in optional.items() if v is not None})
         if self.status == "Cancelled":
-            out["cancel-user-id"] = self.user_id
+            out["cancel-user-id"] = str(self.user_id)
             out["cancel-username"] = self.username
         if self.status in ("Live", "Filled") or self.is_terminal:
             out["destination-venue"] = VENUE
         return out
+
+
+_DURATION = re.compile(
+    r"^P(?:(?P<d>\d+(?:\.\d+)?)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?"
+    r"(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_delay(raw: Any) -> float:
+    """tastyware's ``delay``: seconds as a number, or an ISO-8601 duration (``"PT5S"``)."""
+    if isinstance(raw, bool):
+        return 0.0
+    if isinstance(raw, int | float):
+        return max(0.0, float(raw))
+    match = _DURATION.match(raw) if isinstance(raw, str) else None
+    if not match:
+        return 0.0
+    parts = {k: float(v) for k, v in match.groupdict().items() if v}
+    return (
+        parts.get("d", 0.0) * 86400
+        + parts.get("h", 0.0) * 3600
+        + parts.get("m", 0.0) * 60
+        + parts.get("s", 0.0)
+    )
 
 
 def _decimal(body: dict[str, Any], key: str) -> Decimal | None:
@@ -260,7 +285,6 @@ def parse_order(body: Any, account_number: str) -> Order:
     else:
         size = min(quantities, default=Decimal(1))
     advanced = body.get("advanced-instructions") or {}
-    delay = body.get("delay", 0)
     order = Order(
         account_number=account_number,
         time_in_force=str(body.get("time-in-force", "")),
@@ -280,7 +304,7 @@ def parse_order(body: Any, account_number: str) -> Order:
         if isinstance(body.get("preflight-id"), int)
         else None,
         behavior=str(body.get("behavior") or "immediate"),
-        delay=float(delay) if isinstance(delay, int | float) else 0.0,
+        delay=parse_delay(body.get("delay")),
         strict_position_effect=bool(
             isinstance(advanced, dict) and advanced.get("strict-position-effect-validation")
         ),
@@ -303,6 +327,7 @@ __all__ = [
     "Order",
     "OrderError",
     "OrderRequestError",
+    "parse_delay",
     "parse_order",
     "wire_qty",
 ]

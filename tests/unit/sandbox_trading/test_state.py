@@ -87,3 +87,13 @@ def test_patch_edit_changes_price_in_place(rig: Rig) -> None:
     assert (order.price, order.edited, order.id) == (Decimal(201), True, data["order"]["id"])
     rig.settle()
     assert order.status == "Filled"
+
+
+def test_delay_accepts_seconds_and_iso_durations() -> None:
+    from sandbox.orders import parse_delay
+
+    assert parse_delay(5) == 5.0
+    assert parse_delay("PT1M30S") == 90.0
+    assert parse_delay("P1DT1H") == 90000.0
+    assert parse_delay("soon") == 0.0
+    assert parse_delay(None) == 0.0
