@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from schemas import MARKET_TOPICS, TopicSpec, event_id_for
+from sinks.columns import Column
 
 # 2026-03-02 14:30:00 UTC in epoch microseconds
 T0 = 1_772_461_800_000_000
@@ -49,3 +50,24 @@ def records(
 ) -> list[dict[str, Any]]:
     spec = MARKET_TOPICS[event_type]
     return [record(spec, i, source=source) for i in range(start, start + n)]
+
+
+def ddl_columns(spec: TopicSpec) -> list[Column]:
+    """The columns a market table has (as sinks/ddl declares them), derived from the schema."""
+    types = {
+        "string": "LowCardinality(String)",
+        "double": "Float64",
+        "int": "Int32",
+        "long": "Int64",
+        "boolean": "Bool",
+    }
+    out: list[Column] = []
+    for f in spec.schema()["fields"]:
+        name = "ts" if f["name"] == "ts_event" else f["name"]
+        if name == "event_id":
+            out.append(Column(name, "UUID"))
+        elif isinstance(f["type"], dict):
+            out.append(Column(name, "DateTime64(6, 'UTC')"))
+        else:
+            out.append(Column(name, types[f["type"]]))
+    return out

@@ -1,0 +1,225 @@
+"""The sink's intent protocol, driven through the real sink code against fakes, crashing anywhere.
+
+A fake checkpoint store, a fake table that honours ``insert_deduplication_token`` like
+ClickHouse, and a fake consumer stand in for the services; the batching, the flush cycle, the
+resume decision and the replay are the sink's own. Whatever the crash schedule, after the
+restarts every record is in the table exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiokafka import TopicPartition
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schemas import MARKET_TOPICS, AvroCodec
+from sinks import BatchPolicy, ClickHouseSink, Intent, IntentState, SinkConfig, TableLayout
+from sinks.batch import TopicPartitionKey
+from sinks.checkpoint import Resume, resume_from
+from tastystream.settings import Settings
+from tests.unit.sinks.raw import Raw
+from tests.unit.sinks.records import ddl_columns, records
+
+TOPIC = MARKET_TOPICS["Quote"].name
+POINTS = (
+    "pending-before",
+    "pending-after",
+    "insert-before",
+    "insert-after",
+    "done-before",
+    "done-after",
+)
+
+
+class Crash(Exception):
+    pass
+
+
+@dataclass
+class World:
+    """The durable side: what survives a crash."""
+
+    crashes: list[tuple[int, str]]
+    intents: dict[TopicPartitionKey, Intent] = field(default_factory=dict)
+    rows: list[str] = field(default_factory=list)
+    tokens: set[str] = field(default_factory=set)
+    committed: dict[TopicPartitionKey, int] = field(default_factory=dict)
+    cycle: int = 0
+
+    def maybe_crash(self, point: str) -> None:
+        if (self.cycle, point) in self.crashes:
+            self.crashes.remove((self.cycle, point))
+            raise Crash(f"cycle {self.cycle} {point}")
+
+
+class FakeStore:
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    async def load(self, topics: Sequence[str]) -> dict[TopicPartitionKey, Intent]:
+        return {k: v for k, v in self.world.intents.items() if k[0] in topics}
+
+    async def write(self, intents: Sequence[Intent]) -> None:
+        if not intents:
+            return
+        stage = "pending" if intents[0].state is IntentState.PENDING else "done"
+        if stage == "pending":
+            self.world.cycle += 1
+        self.world.maybe_crash(f"{stage}-before")
+        for intent in intents:
+            current = self.world.intents.get(intent.key)
+            if current is None or intent.version >= current.version:
+                self.world.intents[intent.key] = intent
+        self.world.maybe_crash(f"{stage}-after")
+
+
+class FakeTable:
+    """Inserts with a dedup token land once, like a MergeTree with a deduplication window."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    async def insert(self, layout: TableLayout, data: Sequence[Sequence[Any]], token: str) -> float:
+        self.world.maybe_crash("insert-before")
+        if token not in self.world.tokens:
+            self.world.tokens.add(token)
+            self.world.rows.extend(data[layout.column_names.index("event_id")])
+        self.world.maybe_crash("insert-after")
+        return 0.001
+
+
+class FakeConsumer:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.positions: dict[TopicPartitionKey, int] = {}
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.positions[(tp.topic, tp.partition)] = offset
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        for tp, offset in offsets.items():
+            self.world.committed[(tp.topic, tp.partition)] = offset
+
+    def highwater(self, tp: TopicPartition) -> int | None:
+        return None
+
+
+class FakeRegistry:
+    async def prime(self, codec: AvroCodec, values: Any) -> set[int]:
+        return set()
+
+
+class FakeDlq:
+    async def publish(self, letters: Any) -> None:
+        return None
+
+
+def _log(partitions: int, n: int) -> dict[int, list[Raw]]:
+    codec = AvroCodec()
+    codec.add(1, MARKET_TOPICS["Quote"].schema())
+    values = codec.encode_many(1, records("Quote", n * partitions))
+    return {p: [Raw(TOPIC, p, o, values[p * n + o]) for o in range(n)] for p in range(partitions)}
+
+
+def _sink(world: World, max_rows: int) -> tuple[ClickHouseSink, FakeConsumer]:
+    config = SinkConfig(
+        batch=BatchPolicy(max_rows=max_rows, max_age_s=0.5, max_buffered_rows=10_000)
+    )
+    sink = ClickHouseSink(Settings(), config=config, topics=[TOPIC], store=FakeStore(world))
+    consumer = FakeConsumer(world)
+    route = sink.routes[TOPIC]
+    sink._layouts[TOPIC] = TableLayout.build("db", "quotes", ddl_columns(route.spec), route.fields)
+    sink._codec.add(1, MARKET_TOPICS["Quote"].schema())
+    sink._registry = FakeRegistry()  # type: ignore[assignment]
+    sink._writer = FakeTable(world)  # type: ignore[assignment]
+    sink._dlq = FakeDlq()  # type: ignore[assignment]
+    sink._consumer = consumer
+    return sink, consumer
+
+
+async def _run(world: World, log: dict[int, list[Raw]], chunk: int, max_rows: int) -> int:
+    """Run sinks until the log is fully written; each crash starts a fresh sink. Returns restarts."""
+    restarts = 0
+    while True:
+        sink, consumer = _sink(world, max_rows)
+        tps = [TopicPartition(TOPIC, p) for p in log]
+        await sink._on_assigned(tps)
+        for p in log:
+            consumer.positions.setdefault((TOPIC, p), world.committed.get((TOPIC, p), 0))
+        now = 0.0
+        try:
+            while True:
+                fetched = False
+                for p, recs in log.items():
+                    pos = consumer.positions[(TOPIC, p)]
+                    got = recs[pos : pos + chunk]
+                    if got:
+                        fetched = True
+                        consumer.positions[(TOPIC, p)] = pos + len(got)
+                        sink._batcher.add(got, now)
+                now += 0.2
+                ready = sink._batcher.ready(now)
+                if ready:
+                    await sink._run_cycle(ready)
+                elif not fetched:
+                    while rest := sink._batcher.take_all():
+                        await sink._run_cycle(rest)
+                    return restarts
+        except Crash:
+            restarts += 1
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    crashes=st.lists(
+        st.tuples(st.integers(min_value=1, max_value=12), st.sampled_from(POINTS)),
+        max_size=6,
+        unique=True,
+    ),
+    chunk=st.integers(min_value=1, max_value=40),
+    max_rows=st.integers(min_value=1, max_value=30),
+)
+def test_any_crash_schedule_ends_with_every_record_exactly_once(
+    crashes: list[tuple[int, str]], chunk: int, max_rows: int
+) -> None:
+    log = _log(partitions=3, n=60)
+    world = World(crashes=list(crashes))
+    restarts = asyncio.run(_run(world, log, chunk, max_rows))
+    expected = sorted(r["event_id"] for r in records("Quote", 180))
+    assert sorted(world.rows) == expected
+    assert restarts == len(crashes) - len(world.crashes)
+    assert all(i.state is IntentState.DONE for i in world.intents.values())
+    assert {k: i.next_offset for k, i in world.intents.items()} == {
+        (TOPIC, p): 60 for p in range(3)
+    }
+
+
+def test_a_crash_after_the_insert_is_replayed_and_deduplicated() -> None:
+    log = _log(partitions=1, n=10)
+    world = World(crashes=[(1, "insert-after")])
+    assert asyncio.run(_run(world, log, chunk=10, max_rows=10)) == 1
+    assert len(world.rows) == 10
+    assert world.tokens == {f"{TOPIC}/0/0-9"}
+
+
+def test_resume_decisions() -> None:
+    pending = Intent(TOPIC, 0, 10, 19, IntentState.PENDING, "quotes")
+    assert resume_from(None) == Resume(None)
+    assert resume_from(pending) == Resume(10, pending)
+    assert resume_from(pending.done(10, 0)) == Resume(20)
+    assert pending.token == f"{TOPIC}/0/10-19"
+    assert pending.version < pending.done(10, 0).version
+    assert (
+        pending.done(10, 0).version
+        < Intent(TOPIC, 0, 20, 20, IntentState.PENDING, "quotes").version
+    )
+    with pytest.raises(ValueError):
+        Intent(TOPIC, 0, 5, 4, IntentState.PENDING, "quotes")
