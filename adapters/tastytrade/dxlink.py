@@ -203,6 +203,8 @@ class DXLinkStreamer:
         """Add symbols (Candle needs ``from_time``: epoch ms or datetime; default now)."""
         if event_type not in EVENT_CLASSES:
             raise ValueError(f"unknown event type {event_type!r}")
+        if isinstance(symbols, str):  # one symbol, not its characters
+            symbols = [symbols]
         start = _ms(from_time)
         if event_type in HISTORY_TYPES and start is None:
             start = int(self._wall() * 1000)
@@ -223,6 +225,8 @@ class DXLinkStreamer:
             logger.debug("dxlink connection lost while subscribing; the reconnect replays it")
 
     async def unsubscribe(self, event_type: str, symbols: Iterable[str]) -> None:
+        if isinstance(symbols, str):
+            symbols = [symbols]
         current = self._subs.get(event_type, {})
         removed = {symbol: current.pop(symbol) for symbol in list(symbols) if symbol in current}
         conn = self._conn
@@ -243,9 +247,11 @@ class DXLinkStreamer:
             self._subs.pop(kind, None)
             channel = conn.channels.get(kind) if conn else None
             if conn is not None and channel is not None and channel.ready:
-                await self._send(
-                    conn, {"type": "FEED_SUBSCRIPTION", "channel": channel.number, "reset": True}
-                )
+                message = {"type": "FEED_SUBSCRIPTION", "channel": channel.number, "reset": True}
+                try:
+                    await self._send(conn, message)
+                except ConnectionClosed:
+                    logger.debug("dxlink connection lost while resetting; the set is updated")
 
     async def close_channel(self, event_type: str) -> None:
         """Drop every subscription of one type and cancel its channel (CHANNEL_CANCEL)."""

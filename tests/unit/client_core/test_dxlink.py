@@ -408,3 +408,12 @@ async def test_close_channel_cancels_and_resubscribe_reopens(server: FakeDXLink)
     cancel = next(m for m in server.last.received if m["type"] == "CHANNEL_CANCEL")
     assert cancel["channel"] == QUOTE
     assert dx.disconnects == 0
+
+
+async def test_a_single_string_is_one_symbol(server: FakeDXLink) -> None:
+    dx = streamer(server)
+    async with dx:
+        await dx.subscribe("Quote", "SPY")
+        assert dx.subscriptions == {"Quote": {"SPY": None}}
+        await dx.unsubscribe("Quote", "SPY")
+        assert dx.subscriptions == {"Quote": {}}
