@@ -1,0 +1,177 @@
+"""DXLink through the client against the sandbox's DXLink server: every event type, candle
+history with snapshot flags, reconnect after a forced drop (no re-subscribe), expired tokens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from adapters.tastytrade import (
+    Backoff,
+    Candle,
+    Client,
+    DXLinkStreamer,
+    Greeks,
+    MarketEvent,
+    Quote,
+    StreamDisconnected,
+    StreamState,
+)
+from sandbox.server import SandboxServer
+from tests.integration.client_sandbox.conftest import OPEN, admin, warnings_of
+from tests.integration.client_sandbox.streams import Collector
+from tests.support import eventually
+
+SNAPSHOT_BEGIN, SNAPSHOT_END, SNAPSHOT_SNIP = 0x4, 0x8, 0x10
+EQUITY_TYPES = ("Quote", "Trade", "TradeETH", "Summary", "Profile", "TimeAndSale", "Underlying")
+OPTION_TYPES = ("Quote", "Greeks", "TheoPrice")
+CANDLE = "SPY{=1m}"
+FROM = OPEN - timedelta(hours=1)
+
+
+async def option_symbol(client: Client) -> str:
+    (nested,) = await client.rest.chains.nested("SPY")
+    strikes = nested.expirations[1].strikes
+    symbol = strikes[len(strikes) // 2].call_streamer_symbol  # near the money
+    assert symbol is not None
+    return symbol
+
+
+def wanted(option: str) -> set[tuple[str, str]]:
+    return (
+        {(t, "SPY") for t in EQUITY_TYPES}
+        | {(t, option) for t in OPTION_TYPES}
+        | {("Candle", CANDLE)}
+    )
+
+
+def seen(events: list[MarketEvent]) -> set[tuple[str, str]]:
+    return {(type(e).__name__, e.event_symbol) for e in events}
+
+
+async def subscribe_all(dx: DXLinkStreamer, option: str) -> None:
+    for event_type in EQUITY_TYPES:
+        await dx.subscribe(event_type, ["SPY"])
+    for event_type in OPTION_TYPES:
+        await dx.subscribe(event_type, [option])
+    await dx.subscribe("Candle", [CANDLE], from_time=FROM)
+
+
+@pytest.fixture
+async def dx(client: Client) -> AsyncIterator[DXLinkStreamer]:
+    async with client.dxlink(
+        aggregation_period=0.05, reconnect_backoff=Backoff(base=0.05, cap=0.2)
+    ) as streamer:
+        yield streamer
+
+
+async def test_every_event_type_delivers_sane_events(client: Client, dx: DXLinkStreamer) -> None:
+    option = await option_symbol(client)
+    with dx.listen(100_000) as listener:
+        events = Collector(listener)
+        await subscribe_all(dx, option)
+
+        async def complete() -> bool:
+            return seen(events.pump()) >= wanted(option)
+
+        await eventually(complete, timeout=15, interval=0.05, message="some event type missing")
+    assert dx.state is StreamState.RUNNING
+    assert seen(events.items) == wanted(option)  # nothing for symbols we did not ask for
+    quotes = [e for e in events.items if isinstance(e, Quote) and e.event_symbol == "SPY"]
+    assert all(0 < q.bid_price <= q.ask_price for q in quotes)
+    greeks = [e for e in events.items if isinstance(e, Greeks)]
+    assert all(0 < g.delta < 1 and g.gamma > 0 and g.volatility > 0 for g in greeks)  # a call
+    spy = await client.rest.market_data.by_symbol("Equity", "SPY")
+    assert spy.bid is not None
+    assert abs(float(spy.bid) - quotes[-1].bid_price) / quotes[-1].bid_price < 0.02
+    assert warnings_of(client) == []
+    assert client.errors.drain() == []
+
+
+async def test_candle_history_from_time_with_snapshot_flags(
+    client: Client, dx: DXLinkStreamer
+) -> None:
+    with dx.listen(100_000, event_types=["Candle"]) as listener:
+        events = Collector(listener)
+        await dx.subscribe("Candle", [CANDLE], from_time=FROM)
+
+        async def snapshot_done() -> bool:
+            return any(
+                isinstance(e, Candle) and e.event_flags & (SNAPSHOT_END | SNAPSHOT_SNIP)
+                for e in events.pump()
+            )
+
+        await eventually(snapshot_done, timeout=10, interval=0.05, message="no snapshot end")
+    candles = [e for e in events.items if isinstance(e, Candle)]
+    end = next(i for i, c in enumerate(candles) if c.event_flags & (SNAPSHOT_END | SNAPSHOT_SNIP))
+    snapshot = candles[: end + 1]
+    assert snapshot[0].event_flags & SNAPSHOT_BEGIN
+    assert all(not c.event_flags & SNAPSHOT_BEGIN for c in snapshot[1:])
+    from_ms = int(FROM.timestamp() * 1000)
+    times = sorted({c.time for c in snapshot})
+    assert times[0] <= from_ms + 60_000  # history reaches back to fromTime
+    assert all(t % 60_000 == 0 for t in times)  # one-minute candles on minute boundaries
+    assert len(times) >= 60
+    for candle in snapshot:
+        assert candle.event_symbol == CANDLE
+        assert candle.low <= min(candle.open, candle.close) <= max(candle.open, candle.close)
+        assert max(candle.open, candle.close) <= candle.high
+    assert warnings_of(client) == []
+
+
+async def test_drop_reconnects_and_every_subscription_flows_again(
+    client: Client, dx: DXLinkStreamer, sandbox: SandboxServer
+) -> None:
+    option = await option_symbol(client)
+    with dx.listen(100_000) as listener:
+        events = Collector(listener)
+        dx.on_reconnect(events.on_reconnect())
+        await subscribe_all(dx, option)
+
+        async def complete() -> bool:
+            return seen(events.pump()) >= wanted(option)
+
+        await eventually(complete, timeout=15, interval=0.05)
+        subscriptions = dx.subscriptions
+        dropped = await admin(sandbox, "streams/drop", {"stream": "dxlink"})
+        assert dropped["dxlink"] == 1
+
+        async def recovered() -> bool:
+            return dx.generation == 2 and seen(events.since_last_reconnect()) >= wanted(option)
+
+        await eventually(recovered, timeout=15, interval=0.05, message="not every symbol is back")
+    disconnects = [e for e in client.errors.drain() if isinstance(e, StreamDisconnected)]
+    assert len(disconnects) == 1
+    assert disconnects[0].stream == "dxlink"
+    assert disconnects[0].code == 1012
+    assert dx.subscriptions == subscriptions  # replayed, not re-subscribed by us
+    assert dx.state is StreamState.RUNNING
+
+
+async def test_reconnect_after_all_tokens_expired(
+    client: Client, dx: DXLinkStreamer, sandbox: SandboxServer
+) -> None:
+    with dx.listen(100_000, event_types=["Quote"]) as listener:
+        events = Collector(listener)
+        dx.on_reconnect(events.on_reconnect())
+        await dx.subscribe("Quote", ["SPY", "AAPL"])
+
+        async def quoting() -> bool:
+            return {e.event_symbol for e in events.pump()} == {"SPY", "AAPL"}
+
+        await eventually(quoting, timeout=10, interval=0.05)
+        refreshes = client.auth.refreshes
+        await admin(sandbox, "tokens/expire")  # access and quote tokens alike
+        await admin(sandbox, "streams/drop", {"stream": "dxlink"})
+
+        async def back() -> bool:
+            return {e.event_symbol for e in events.since_last_reconnect()} == {"SPY", "AAPL"}
+
+        await eventually(back, timeout=15, interval=0.05, message="no quotes after re-auth")
+    assert client.auth.refreshes > refreshes  # a new quote token needed a new access token
+    kinds: list[Any] = [type(e).__name__ for e in client.errors.drain()]
+    assert "StreamDisconnected" in kinds
+    assert "Unrecoverable" not in kinds
