@@ -70,7 +70,7 @@ class Market:
         self.clock = clock if clock is not None else SimClock()
         self.catalog = Catalog(self.clock, self.reference_price)
         self.rate = RISK_FREE_RATE
-        self._models: dict[str, Model | None] = {}
+        self._models: dict[str, Model] = {}
         self._ticks: dict[str, Tick] = {}
         self._paused: dict[str, Tick | None] = {}
         self._listeners: list[Callable[[str], None]] = []
@@ -142,11 +142,15 @@ class Market:
 
     # ------------------------------------------------------------------ extras
     def model(self, symbol: str) -> Model | None:
-        if symbol in self._models:
-            return self._models[symbol]
+        """The quoting model of a listed instrument (order or streamer symbol), else ``None``."""
+        model = self._models.get(symbol)
+        if model is not None:
+            return model
         info = self.catalog.instrument(symbol)
-        model = None if info is None else self._models.get(info.symbol)
-        if info is not None and model is None:
+        if info is None:
+            return None  # not cached: unknown symbols must not grow memory
+        model = self._models.get(info.symbol)
+        if model is None:
             model = build_model(self.seed, info, self.catalog)
             self._models[info.symbol] = model
             self._models[info.streamer_symbol] = model
