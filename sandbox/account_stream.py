@@ -3,7 +3,9 @@
 Client messages ``{"action", "value"?, "auth-token": "Bearer <at>", "request-id"?}``; the token
 is validated on every message. Acks ``{"status":"ok","action","web-socket-session-id",
 "value"?, "request-id"?}``, errors ``{"status":"error", …, "message"}``. Subscribing before a
-successful ``connect`` answers ``connect-not-completed``. Notifications are one per frame:
+successful ``connect`` answers ``connect-not-completed``; ``public-watchlists-subscribe`` is
+followed by one ``PublicWatchlists`` frame per current public watchlist. Notifications are one
+per frame:
 ``{"type", "data", "timestamp"}`` with the full REST object.
 
 Idle handling: a session that never completes ``connect`` within the idle timeout is closed; a
@@ -68,12 +70,14 @@ class AccountStreamHub:
         clock_ms: Callable[[], int],
         *,
         idle_timeout: float = 60.0,
+        public_watchlists: Callable[[], list[dict[str, Any]]] = list,
     ) -> None:
         self._check_token = check_token
         self._accounts_of = accounts_of
         self._user_of = user_of
         self._clock_ms = clock_ms
         self.idle_timeout = idle_timeout
+        self._public_watchlists = public_watchlists
         self._sessions: dict[str, StreamSession] = {}
 
     # ----- publishing -----------------------------------------------------------------------
@@ -177,8 +181,12 @@ class AccountStreamHub:
             text = await websocket.receive_text()
             session.last_seen = time.monotonic()
             reply = self.handle(session, text)
-            if reply is not None:
-                self._offer(session, orjson.dumps(reply))
+            if reply is None:
+                continue
+            self._offer(session, orjson.dumps(reply))
+            if reply["status"] == "ok" and reply["action"] == "public-watchlists-subscribe":
+                for watchlist in self._public_watchlists():  # the current lists, then changes
+                    self._offer(session, self._frame("PublicWatchlists", watchlist))
 
     def handle(self, session: StreamSession, text: str) -> dict[str, Any] | None:
         """One client message → the ack or error to send back."""

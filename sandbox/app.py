@@ -37,7 +37,7 @@ from sandbox.market_api import market_routes
 from sandbox.order_api import order_routes
 from sandbox.state import StatePersister, TradingState, load_state
 from sandbox.venue import MarketLike
-from sandbox.watchlists import watchlist_routes
+from sandbox.watchlists import public_watchlists, watchlist_routes
 from sandbox.wire import error_response
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ def build_runtime(config: SandboxConfig, market: MarketLike) -> SandboxRuntime:
         user_of,
         market.clock.now_ms,
         idle_timeout=config.streamer_idle_timeout,
+        public_watchlists=lambda: public_watchlists(market),
     )
     engine = OrderEngine(config, market, state, hub, faults, persister.mark_dirty)
     engine.ensure_ledgers()

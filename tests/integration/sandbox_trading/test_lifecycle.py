@@ -196,3 +196,13 @@ async def test_private_watchlist_crud(session: Session) -> None:
     public = (await session.get("/public-watchlists")).json()["data"]["items"]
     assert public
     assert all(w["watchlist-entries"] for w in public)
+
+
+async def test_public_watchlists_subscription_pushes_the_current_lists(
+    session: Session, streamer: Streamer
+) -> None:
+    ack = await streamer.send("public-watchlists-subscribe")
+    assert ack["status"] == "ok"
+    await streamer.until(lambda _: len(streamer.of("PublicWatchlists")) >= 3)
+    rest = (await session.get("/public-watchlists")).json()["data"]["items"]
+    assert streamer.of("PublicWatchlists") == rest
