@@ -120,6 +120,21 @@ def _source_time_ms(values: Mapping[str, Any]) -> int:
     )
 
 
+_DAY_MS: Final = 86_400_000
+#: Snapshot-like events without a time of their own: their ``ts_event`` is a day, not the ingest
+#: instant, so the same event re-sent (every DXLink resubscribe re-sends them) keeps its ``ts``
+#: and collapses with its twin in the ``ReplacingMergeTree`` tables.
+_DAILY_TYPES: Final = frozenset({"Summary", "Profile"})
+
+
+def _daily_ms(values: Mapping[str, Any], ts_ingest_us: int) -> int:
+    """Summary: midnight UTC of its ``day_id``; otherwise midnight UTC of the ingest day."""
+    day_id = values.get("day_id")
+    if isinstance(day_id, int) and not isinstance(day_id, bool) and day_id > 0:
+        return day_id * _DAY_MS
+    return (ts_ingest_us // 1000) // _DAY_MS * _DAY_MS
+
+
 def normalize(
     event: MarketEvent,
     *,
@@ -143,6 +158,8 @@ def normalize(
     else:
         base = streamer_symbol
     source_ms = _source_time_ms(values)
+    if not source_ms and event_type in _DAILY_TYPES:
+        source_ms = _daily_ms(values, ts_ingest_us)
     record: dict[str, Any] = {
         "event_id": "",
         "ts_event": source_ms * 1000 if source_ms else ts_ingest_us,

@@ -41,10 +41,13 @@ from schemas.errors import SchemaContractError
 
 logger = logging.getLogger(__name__)
 
+TICKER_TYPES = frozenset({"Quote", "Trade", "TradeETH", "Summary", "Profile"})
+
 
 @dataclass
 class IngestMetrics:
     received: Counter[str] = field(default_factory=Counter)
+    duplicates: Counter[str] = field(default_factory=Counter)
     normalize_failures: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     reconnects: int = 0
@@ -88,6 +91,11 @@ class QuoteIngestor:
         self._subscribed: dict[str, set[str]] = {}
         self._streamer: DXLinkStreamer | None = None
         self.state = "stopped"
+
+    @property
+    def subscriptions(self) -> dict[str, dict[str, int | None]]:
+        """The live subscription set (event type → symbol → fromTime), empty when not running."""
+        return self._streamer.subscriptions if self._streamer is not None else {}
 
     # ------------------------------------------------------------------ subscriptions
     def _wanted(self, resolved: Resolved) -> dict[str, set[str]]:
@@ -179,6 +187,8 @@ class QuoteIngestor:
     async def _read(self, listener: Listener[MarketEvent]) -> None:
         source = self.config.source
         info = self._info
+        # ticker events are re-sent on every (re)subscribe: skip a repeat of the last one seen
+        last_id: dict[tuple[str, str], str] = {}
         while True:
             event: MarketEvent = await listener.get()
             event_type = type(event).__name__
@@ -196,6 +206,12 @@ class QuoteIngestor:
                 self.metrics.normalize_failures += 1
                 logger.warning("cannot normalize %s %s: %s", event_type, event.event_symbol, exc)
                 continue
+            if event_type in TICKER_TYPES:
+                key = (event_type, event.event_symbol)
+                if last_id.get(key) == item.record["event_id"]:
+                    self.metrics.duplicates[event_type] += 1
+                    continue
+                last_id[key] = item.record["event_id"]
             await self._publisher.publish(item)
             self.metrics.dropped = listener.dropped
 

@@ -134,3 +134,18 @@ def test_missing_values_are_coerced_not_fatal() -> None:
     assert out.record["time"] == 0
     assert out.record["exchange_code"] == ""
     assert out.record["ts_event"] == 42  # no source time: falls back to ingest time
+
+
+def test_snapshot_events_without_time_keep_one_ts_when_resent() -> None:
+    fields: dict[str, Any] = dict.fromkeys(ev.Summary._fields)
+    fields.update(event_symbol="SPY", event_time=0, day_id=20_417, day_open_price=600.0)
+    summary = ev.Summary(**fields)
+    first = normalize(summary, info=None, ts_ingest_us=1_764_000_000_000_000, source="s")
+    resent = normalize(summary, info=None, ts_ingest_us=1_764_000_900_000_000, source="s")
+    assert first.record["ts_event"] == resent.record["ts_event"] == 20_417 * 86_400_000_000
+    profile_fields: dict[str, Any] = dict.fromkeys(ev.Profile._fields)
+    profile_fields.update(event_symbol="SPY", event_time=0, description="SPDR")
+    profile = ev.Profile(**profile_fields)
+    a = normalize(profile, info=None, ts_ingest_us=1_764_000_000_000_000, source="s")
+    b = normalize(profile, info=None, ts_ingest_us=1_764_000_900_000_000, source="s")
+    assert a.record["ts_event"] == b.record["ts_event"] == 1_763_942_400_000_000  # that UTC day
