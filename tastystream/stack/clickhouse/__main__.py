@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 from pathlib import Path
@@ -59,7 +60,11 @@ def main(argv: list[str] | None = None) -> None:
         ),
         http=HttpLimits(max_body_size=args.max_body_size, max_insert_size=args.max_insert_size),
     )
-    asyncio.run(_serve(config))
+    try:
+        asyncio.run(_serve(config))
+    except OSError as exc:  # typically: the port is taken
+        logging.getLogger(__name__).error("cannot serve on %s:%s: %s", args.host, args.port, exc)
+        raise SystemExit(1) from exc
 
 
 if __name__ == "__main__":

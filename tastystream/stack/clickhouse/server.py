@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ class ServerConfig:
     engine: EngineLimits = field(default_factory=EngineLimits)
     http: HttpLimits = field(default_factory=HttpLimits)
     graceful_timeout: float = 30.0
+    max_connections: int = 1024  # beyond this, new connections get 503
 
 
 class _Listener(uvicorn.Server):
@@ -37,6 +39,20 @@ class _Listener(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind here, not in uvicorn, so a taken port is an OSError for the caller, not an exit."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(1024)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 class ClickHouseServer:
@@ -51,30 +67,35 @@ class ClickHouseServer:
         self.engine = Engine(config.path, config.engine)
         self.app = ClickHouseApp(self.engine, config.credentials, config.http)
         self.state = "stopped"
+        self.port = config.port  # the bound port once running (config.port may be 0)
         self._listener: _Listener | None = None
         self._serving: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{self.config.host}:{self.config.port}"
+        host = self.config.host
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     async def __aenter__(self) -> ClickHouseServer:
         self.state = "starting"
         await self.engine.__aenter__()
         try:
+            sock = _listen(self.config.host, self.config.port)
+            self.port = sock.getsockname()[1]
             uv = uvicorn.Config(
                 self.app,
-                host=self.config.host,
-                port=self.config.port,
                 lifespan="off",
                 log_config=None,
                 access_log=False,
                 timeout_graceful_shutdown=int(self.config.graceful_timeout),
                 timeout_keep_alive=30,  # ClickHouse's keep_alive_timeout; pooled clients reuse
+                limit_concurrency=self.config.max_connections,
                 h11_max_incomplete_event_size=1 << 20,
             )
             self._listener = _Listener(uv)
-            self._serving = asyncio.create_task(self._listener.serve(), name="clickhouse-http")
+            self._serving = asyncio.create_task(
+                self._listener.serve(sockets=[sock]), name="clickhouse-http"
+            )
             while not self._listener.started:
                 if self._serving.done():
                     await self._serving
