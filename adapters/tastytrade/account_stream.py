@@ -26,6 +26,7 @@ from typing import Any, Protocol, Self
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from adapters.tastytrade.backoff import Backoff, Clock, Random, ReconnectSchedule, Sleep
 from adapters.tastytrade.errors import (
@@ -165,6 +166,8 @@ class AccountStreamer:
         self.disconnects = 0
         self.session_id: str | None = None
         self.acked = 0  # successful acks over all sessions
+        self._extra: dict[str, Any] = {}  # subscribe actions beyond connect
+        self._conn: _Conn | None = None
 
     async def __aenter__(self) -> Self:
         self._stopping = False
@@ -208,6 +211,36 @@ class AccountStreamer:
     def on_reconnect(self, hook: Callable[[Reconnected], object]) -> None:
         self._hooks.append(hook)
 
+    def stats(self) -> dict[str, Any]:
+        """Health and traffic figures (for health checks and metrics exporters)."""
+        return {
+            "state": str(self.state),
+            "generation": self.generation,
+            "disconnects": self.disconnects,
+            "acked": self.acked,
+            "events": self._fanout.published,
+            "session_id": self.session_id,
+            "listeners": self._fanout.listener_stats(),
+        }
+
+    async def subscribe_quote_alerts(self) -> None:
+        """Also receive ``QuoteAlert`` notifications (user level), now and after reconnects."""
+        await self._subscribe_action("quote-alerts-subscribe")
+
+    async def subscribe_public_watchlists(self) -> None:
+        """Also receive ``PublicWatchlists`` notifications, now and after reconnects."""
+        await self._subscribe_action("public-watchlists-subscribe")
+
+    async def _subscribe_action(self, action: str, value: Any = None) -> None:
+        self._extra[action] = value
+        conn = self._conn
+        if conn is None or self.state is not StreamState.RUNNING:
+            return  # sent right after the next connect
+        try:
+            await self._request(conn, action, value)
+        except (ConnectionClosed, StreamDisconnected):
+            logger.debug("account stream lost while subscribing %s; replayed on reconnect", action)
+
     # ------------------------------------------------------------ reconnect loop
     async def _run(self) -> None:
         while True:
@@ -221,6 +254,7 @@ class AccountStreamer:
                 if self._stopping:
                     raise asyncio.CancelledError from exc
                 reason = translate_ws_error(exc, "account")
+            self._conn = None
             if not is_retriable(reason):
                 failure = Unrecoverable(f"account stream gave up: {reason.message}", cause=reason)
                 self.errors.publish(failure)
@@ -258,6 +292,9 @@ class AccountStreamer:
                 group.create_task(self._reader(conn))
                 ack = await self._request(conn, "connect", self.accounts)
                 conn.session_id = self.session_id = _str(ack.get("web-socket-session-id"))
+                self._conn = conn
+                for action, value in list(self._extra.items()):  # replayed after every connect
+                    await self._request(conn, action, value)
                 group.create_task(self._heartbeats(conn))
                 group.create_task(self._watchdog(conn))
                 await self._reconcile_all()

@@ -196,6 +196,19 @@ class DXLinkStreamer:
         """A copy of the subscription set: event type → symbol → fromTime (ms) or None."""
         return {kind: dict(symbols) for kind, symbols in self._subs.items()}
 
+    def stats(self) -> dict[str, Any]:
+        """Health and traffic figures (for health checks and metrics exporters)."""
+        return {
+            "state": str(self.state),
+            "generation": self.generation,
+            "disconnects": self.disconnects,
+            "frames": self.frames,
+            "events": self._fanout.published,
+            "decode_errors": self.decode_errors,
+            "subscriptions": sum(len(symbols) for symbols in self._subs.values()),
+            "listeners": self._fanout.listener_stats(),
+        }
+
     # ------------------------------------------------------------- subscriptions
     async def subscribe(
         self, event_type: str, symbols: Iterable[str], from_time: int | datetime | None = None

@@ -161,6 +161,12 @@ class Fanout(Generic[T]):
         if listener in self.listeners:
             self.listeners.remove(listener)
 
+    def listener_stats(self) -> dict[str, dict[str, int]]:
+        return {
+            listener.name: {"queued": listener.qsize(), "dropped": listener.dropped}
+            for listener in self.listeners
+        }
+
     def publish(self, item: T) -> None:
         self.published += 1
         for listener in self.listeners:

@@ -110,6 +110,9 @@ async def test_connect_then_heartbeats_with_fresh_token(server: FakeAccountStrea
     assert len(set(ids)) == len(ids)
     assert stream.session_id == "5b6e2799"
     assert stream.state is StreamState.STOPPED
+    stats = stream.stats()
+    assert len(ids) - 1 <= stats["acked"] <= len(ids)  # the last ack may race the stop
+    assert (stats["state"], stats["generation"], stats["disconnects"]) == ("stopped", 1, 0)
 
 
 async def test_token_expired_server_side_is_replaced_without_reconnect(
@@ -276,3 +279,18 @@ async def test_traffic_logs_never_contain_tokens(
     text = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("adapters"))
     assert "account > connect #1" in text
     assert "at-1" not in text
+
+
+async def test_extra_subscriptions_replayed_after_reconnect(server: FakeAccountStreamer) -> None:
+    stream = streamer(server)
+    await stream.subscribe_quote_alerts()  # before entering: sent right after connect
+    async with stream:
+        await running(stream)
+        await stream.subscribe_public_watchlists()
+        await eventually(lambda: _true("public-watchlists-subscribe" in server.last.actions()))
+        await server.drop()
+        await running(stream, generation=2)
+        await eventually(lambda: _true(len(server.last.actions()) >= 3))
+    first, second = server.connections[0].actions(), server.connections[1].actions()
+    assert first[:2] == ["connect", "quote-alerts-subscribe"]
+    assert second[:3] == ["connect", "quote-alerts-subscribe", "public-watchlists-subscribe"]

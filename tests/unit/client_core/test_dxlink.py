@@ -252,7 +252,12 @@ async def test_slow_consumer_drops_oldest_and_reports_once(server: FakeDXLink) -
             values += quote_values(f"S{i}")
         await server.feed(QUOTE, ["Quote", values])
         await eventually(lambda: _async(fast.qsize() == 5))
+        stats = dx.stats()
         kept = [slow.get_nowait(), slow.get_nowait()]
+    assert stats["state"] == "running"
+    assert stats["events"] == 5
+    assert stats["subscriptions"] == 1
+    assert stats["listeners"]["slow"] == {"queued": 2, "dropped": 3}
     assert [e.event_symbol for e in kept if e is not None] == ["S3", "S4"]
     assert slow.dropped == 3
     assert fast.dropped == 0
