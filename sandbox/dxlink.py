@@ -44,6 +44,10 @@ MAX_OUTBOX = 10_000
 _ids = itertools.count(1)
 
 
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
 class DxlinkService:
     """Serves DXLink on a starlette websocket route; also the fault-injection surface."""
 
@@ -220,7 +224,7 @@ class DxlinkService:
         reply = {
             "type": "SETUP",
             "channel": 0,
-            "keepaliveTimeout": self.keepalive_timeout,
+            "keepaliveTimeout": _number(self.keepalive_timeout),
             "acceptKeepaliveTimeout": accept if isinstance(accept, int | float) else 60,
             "version": VERSION,
         }
@@ -373,7 +377,9 @@ class DxlinkService:
             ch.next_due = now + self._period(ch)
             snapshots_flagged = ch.contract in ("AUTO", "HISTORY")
             events: dict[str, list[dict[str, Any]]] = {}
-            for sub in list(ch.subs.values()):
+            for n, sub in enumerate(list(ch.subs.values())):
+                if n % 1000 == 999:
+                    await asyncio.sleep(0)  # large subscription sets must not starve the loop
                 model = sub.model
                 if model is None or model.info.symbol in paused:
                     continue
