@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import re
 import socket
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +23,6 @@ from typing import Any, ParamSpec, TypeVar
 from chdb import _chdb
 
 from tastystream.stack.clickhouse.errors import (
-    BAD_ARGUMENTS,
     QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING,
     READONLY,
     SYNTAX_ERROR,
@@ -33,13 +31,13 @@ from tastystream.stack.clickhouse.errors import (
 )
 from tastystream.stack.clickhouse.query_request import QueryRequest
 from tastystream.stack.clickhouse.sessions import Session, SessionRegistry
+from tastystream.stack.clickhouse.sql_literal import quote_identifier, set_statement
 
 __all__ = ["Engine", "EngineLimits", "Lease"]
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
 T = TypeVar("T")
-_SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,22 +60,6 @@ class Lease:
 def open_connection(path: Path) -> Any:
     """A new chdb connection to the process's engine (the stub of ``_chdb`` omits ``connect``)."""
     return _chdb.connect(str(path))  # type: ignore[attr-defined]
-
-
-def quote_string(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def quote_identifier(name: str) -> str:
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
-
-
-def set_statement(settings: dict[str, str]) -> str:
-    """``SET a = 'x', b = 'y'``; names are validated, values passed as string literals."""
-    for name in settings:
-        if not _SETTING_NAME.match(name):
-            raise ClickHouseError(BAD_ARGUMENTS, f"Invalid setting name: {name!r}")
-    return "SET " + ", ".join(f"{k} = {quote_string(v)}" for k, v in settings.items())
 
 
 class Engine:
@@ -205,9 +187,7 @@ class Engine:
         if request.database and request.database != session.database:
             conn.query(f"USE {quote_identifier(request.database)}", "TabSeparated")
             session.database = request.database
-        changed = {k: v for k, v in request.settings.items() if session.applied.get(k) != v}
-        self._apply(conn, changed)
-        session.applied.update(changed)
+        session.scope_settings(request.settings)
 
     def check_statement(self, lease: Lease, sql: str, request: QueryRequest) -> bool:
         """Reject multi-statements, and writes over GET in a session (which cannot SET readonly).
@@ -221,8 +201,8 @@ class Engine:
             )
         query_class = str(info.get("query_class", ""))
         if lease.session is not None:
-            if query_class.endswith("CONTROL"):
-                lease.session.applied.clear()
+            if query_class.endswith("CONTROL"):  # SET/USE change the session itself
+                lease.session.reset_settings()
             if request.readonly and not query_class.endswith(("READ_ONLY", "CONTROL")):
                 raise ClickHouseError(READONLY, "Cannot execute query in readonly mode")
         return query_class.endswith("READ_ONLY")

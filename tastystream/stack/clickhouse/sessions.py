@@ -3,10 +3,16 @@
 As on a real server, a session keeps ``SET`` settings, the current database and temporary
 tables between requests, expires ``session_timeout`` seconds after its last use, and a second
 request arriving while one runs gets SESSION_IS_LOCKED instead of waiting.
+
+Settings passed in a request's URL apply to that request only, as on a real server (a per-query
+``insert_deduplication_token`` must never leak into the next insert). The connection keeps the
+overrides of the last request and each request changes only what differs, reading a setting's
+session value once from ``system.settings`` so it can be put back.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -19,6 +25,7 @@ from tastystream.stack.clickhouse.errors import (
     TOO_MANY_SIMULTANEOUS_QUERIES,
     ClickHouseError,
 )
+from tastystream.stack.clickhouse.sql_literal import quote_string, set_statement
 
 __all__ = ["Session", "SessionRegistry"]
 
@@ -33,8 +40,42 @@ class Session:
     expires_at: float
     busy: bool = False
     database: str | None = None
-    applied: dict[str, str] = field(default_factory=dict)
     closing: bool = False
+    # session value of each overridden setting (None: the default); URL overrides in force
+    baseline: dict[str, str | None] = field(default_factory=dict)
+    overrides: dict[str, str] = field(default_factory=dict)
+
+    def scope_settings(self, wanted: dict[str, str]) -> None:
+        """Make exactly ``wanted`` the URL overrides in force (blocking engine calls)."""
+        missing = [name for name in wanted if name not in self.baseline]
+        if missing:
+            self._read_baseline(missing)
+        change: dict[str, str | None] = {
+            name: self.baseline.get(name) for name in self.overrides if name not in wanted
+        }
+        change.update({k: v for k, v in wanted.items() if self.overrides.get(k) != v})
+        if change:
+            self.conn.query(set_statement(change), "TabSeparated")
+        self.overrides = dict(wanted)
+
+    def reset_settings(self) -> None:
+        """Before a SET/USE statement: back to the session's own values, forget the cache."""
+        if self.overrides:
+            restore = {name: self.baseline.get(name) for name in self.overrides}
+            self.conn.query(set_statement(restore), "TabSeparated")
+        self.overrides = {}
+        self.baseline = {}
+        self.database = None
+
+    def _read_baseline(self, names: list[str]) -> None:
+        listed = ", ".join(quote_string(name) for name in names)
+        result = self.conn.query(
+            f"SELECT name, value, changed FROM system.settings WHERE name IN ({listed})",
+            "JSONEachRow",
+        )
+        for line in bytes(result.bytes()).splitlines():
+            row = json.loads(line)
+            self.baseline[row["name"]] = row["value"] if int(row["changed"]) else None
 
 
 class SessionRegistry:

@@ -275,3 +275,29 @@ async def test_error_codes_match_the_engine(http: httpx.AsyncClient) -> None:
     names = errors._NAMES
     sql = "SELECT " + ", ".join(f"errorCodeToName({code})" for code in names) + " FORMAT TSV"
     assert (await _ok(http, sql)).rstrip("\n").split("\t") == list(names.values())
+
+
+async def test_url_settings_apply_to_one_request_of_a_session(http: httpx.AsyncClient) -> None:
+    probe = "SELECT getSetting('max_result_rows'), getSetting('max_threads') FORMAT TSV"
+    baseline = await _ok(http, probe, session_id="scoped")
+    assert await _ok(http, probe, session_id="scoped", max_result_rows="7") == (
+        "7\t" + baseline.split("\t")[1]
+    )
+    assert await _ok(http, probe, session_id="scoped") == baseline  # not leaked
+    await _ok(http, "SET max_threads = 3", session_id="scoped", max_result_rows="9")
+    assert await _ok(http, probe, session_id="scoped") == "0\t3\n"  # SET persists, URL did not
+    assert await _ok(http, probe, session_id="scoped", max_threads="1") == "0\t1\n"
+    assert await _ok(http, probe, session_id="scoped") == "0\t3\n"
+
+
+async def test_dedup_token_does_not_leak_into_the_next_insert(http: httpx.AsyncClient) -> None:
+    await _ok(
+        http,
+        "CREATE TABLE dd (a UInt8) ENGINE = MergeTree ORDER BY a "
+        "SETTINGS non_replicated_deduplication_window = 100",
+    )
+    token = {"session_id": "sink", "insert_deduplication_token": "batch-1"}
+    await _ok(http, "INSERT INTO dd VALUES (1)", **token)
+    await _ok(http, "INSERT INTO dd VALUES (2)", **token)  # a replay: deduplicated
+    await _ok(http, "INSERT INTO dd VALUES (3)", session_id="sink")  # no token: must land
+    assert await _ok(http, "SELECT groupArray(a) FROM (SELECT a FROM dd ORDER BY a)") == "[1,3]\n"
