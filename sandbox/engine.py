@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from sandbox import complex_orders as complex_lifecycle
-from sandbox import placement
+from sandbox import expiration, placement
 from sandbox.config import SandboxConfig
 from sandbox.fees import leg_fees
 from sandbox.ledger import AccountLedger, Position, trade_transaction
@@ -69,6 +69,7 @@ class OrderEngine(placement.PlacementMixin):
         self._wake = asyncio.Event()
         self._watched: set[str] = set()
         self._active_ids: list[int] = []
+        self._next_expiry_check = 0.0
         self._seen_orders = -1
         # liquidity already taken from a displayed book: symbol -> (book signature, bid, ask)
         self._taken: dict[str, tuple[tuple[object, ...], Decimal, Decimal]] = {}
@@ -154,6 +155,9 @@ class OrderEngine(placement.PlacementMixin):
 
     def step(self) -> bool:
         """Advance every order once; returns True while some order is mid-transition."""
+        if time.monotonic() >= self._next_expiry_check:
+            self._next_expiry_check = time.monotonic() + self.config.engine_poll_interval
+            expiration.settle_expired(self)
         busy = False
         changed = False
         for order in self._active_orders():
@@ -234,7 +238,13 @@ class OrderEngine(placement.PlacementMixin):
         inst = self.market.catalog.instrument(order.legs[0].symbol)
         collection = inst.market_collection if inst else "Equity"
         state = self.market.session_state(collection)
-        today = self.market.clock.now().date().isoformat()
+        now = self.market.clock.now()
+        for leg in order.legs:
+            leg_info = self.market.catalog.instrument(leg.symbol)
+            if leg_info is None or (leg_info.expires_at is not None and leg_info.expires_at <= now):
+                self._expire(order)
+                return
+        today = now.date().isoformat()
         if order.time_in_force == "GTD" and order.gtc_date and today > order.gtc_date:
             self._expire(order)
             return

@@ -8,10 +8,9 @@ from typing import Any
 
 from adapters.tastytrade import models as m
 from tests.unit.sandbox_trading.conftest import Api, Recorder, equity_order
-from tests.unit.sandbox_trading.fakes import SPY_CALL
+from tests.unit.sandbox_trading.fakes import SPY_CALL, FakeMarket
 
 ACCOUNT = "5WT00001"
-UA = {"User-Agent": "tastystream-tests/1.0"}
 
 
 def clean(cls: type[m.TastytradeModel], raw: Any) -> None:
@@ -138,3 +137,33 @@ async def test_admin_pushed_objects_parse_cleanly(api: Api) -> None:
     clean(m.TradingStatus, admin.set_account_status(ACCOUNT, closing_only=True))
     clean(m.Transaction, admin.deposit(ACCOUNT, Decimal("-100")))
     clean(m.AccountBalance, api.runtime.engine.balance(ACCOUNT))
+
+
+async def test_settlement_transactions_parse_cleanly(api: Api) -> None:
+    from datetime import UTC, datetime
+
+    body = {
+        "time-in-force": "Day",
+        "order-type": "Market",
+        "legs": [
+            {
+                "instrument-type": "Equity Option",
+                "symbol": SPY_CALL,
+                "action": "Buy to Open",
+                "quantity": 1,
+            }
+        ],
+    }
+    await api.post(f"/accounts/{ACCOUNT}/orders", body)
+    for _ in range(6):
+        api.runtime.engine.step()
+    market = api.runtime.market
+    assert isinstance(market, FakeMarket)
+    market.set_book("SPY", "620", "620")
+    market.clock.set(datetime(2026, 12, 19, 15, tzinfo=UTC))
+    api.runtime.engine._next_expiry_check = 0.0
+    api.runtime.engine.step()
+    items = (await api.get(f"/accounts/{ACCOUNT}/transactions"))["items"]
+    assert {t["transaction-sub-type"] for t in items} == {"Buy to Open", "Exercise"}
+    for item in items:
+        clean(m.Transaction, item)
