@@ -100,12 +100,8 @@ class Path:
 # ----------------------------------------------------------------------------- options
 
 
-def _ncdf(x: float) -> float:
-    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
-
-
-def _npdf(x: float) -> float:
-    return math.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
+_INV_SQRT2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
 class Greeks:
@@ -139,29 +135,25 @@ def black_scholes(
         itm = 1.0 if intrinsic > 0 else 0.0
         return Greeks(intrinsic, vol, itm if call else -itm, 0.0, 0.0, 0.0, 0.0)
     sq = math.sqrt(years)
-    d1 = (math.log(spot / strike) + (rate - div + 0.5 * vol * vol) * years) / (vol * sq)
-    d2 = d1 - vol * sq
+    vsq = vol * sq
+    d1 = (math.log(spot / strike) + (rate - div + 0.5 * vol * vol) * years) / vsq
+    d2 = d1 - vsq
     disc_r = math.exp(-rate * years)
     disc_q = math.exp(-div * years)
-    pdf = _npdf(d1)
+    pdf = math.exp(-0.5 * d1 * d1) * _INV_SQRT_2PI
+    nd1 = 0.5 * (1.0 + math.erf(d1 * _INV_SQRT2))
+    nd2 = 0.5 * (1.0 + math.erf(d2 * _INV_SQRT2))
+    decay = -spot * disc_q * pdf * vol / (2 * sq)
     if call:
-        price = spot * disc_q * _ncdf(d1) - strike * disc_r * _ncdf(d2)
-        delta = disc_q * _ncdf(d1)
-        theta = (
-            -spot * disc_q * pdf * vol / (2 * sq)
-            - rate * strike * disc_r * _ncdf(d2)
-            + div * spot * disc_q * _ncdf(d1)
-        )
-        rho = strike * years * disc_r * _ncdf(d2)
+        price = spot * disc_q * nd1 - strike * disc_r * nd2
+        delta = disc_q * nd1
+        theta = decay - rate * strike * disc_r * nd2 + div * spot * disc_q * nd1
+        rho = strike * years * disc_r * nd2
     else:
-        price = strike * disc_r * _ncdf(-d2) - spot * disc_q * _ncdf(-d1)
-        delta = -disc_q * _ncdf(-d1)
-        theta = (
-            -spot * disc_q * pdf * vol / (2 * sq)
-            + rate * strike * disc_r * _ncdf(-d2)
-            - div * spot * disc_q * _ncdf(-d1)
-        )
-        rho = -strike * years * disc_r * _ncdf(-d2)
+        price = strike * disc_r * (1.0 - nd2) - spot * disc_q * (1.0 - nd1)
+        delta = -disc_q * (1.0 - nd1)
+        theta = decay + rate * strike * disc_r * (1.0 - nd2) - div * spot * disc_q * (1.0 - nd1)
+        rho = -strike * years * disc_r * (1.0 - nd2)
     gamma = disc_q * pdf / (spot * vol * sq)
     vega = spot * disc_q * pdf * sq
     return Greeks(max(price, 0.0), vol, delta, gamma, theta / 365.0, vega / 100.0, rho / 100.0)
