@@ -183,10 +183,7 @@ class Engine:
             conn.query(set_statement(settings), "TabSeparated")
 
     def _prepare_session(self, session: Session, request: QueryRequest) -> None:
-        conn = session.conn
-        if request.database and request.database != session.database:
-            conn.query(f"USE {quote_identifier(request.database)}", "TabSeparated")
-            session.database = request.database
+        session.scope_database(request.database)
         session.scope_settings(request.settings)
 
     def check_statement(self, lease: Lease, sql: str, request: QueryRequest) -> bool:

@@ -25,7 +25,7 @@ from tastystream.stack.clickhouse.errors import (
     TOO_MANY_SIMULTANEOUS_QUERIES,
     ClickHouseError,
 )
-from tastystream.stack.clickhouse.sql_literal import quote_string, set_statement
+from tastystream.stack.clickhouse.sql_literal import quote_identifier, quote_string, set_statement
 
 __all__ = ["Session", "SessionRegistry"]
 
@@ -39,8 +39,10 @@ class Session:
     timeout: float
     expires_at: float
     busy: bool = False
-    database: str | None = None
     closing: bool = False
+    # the session's own current database (None: not read yet) and a URL override in force
+    own_database: str | None = None
+    database: str | None = None
     # session value of each overridden setting (None: the default); URL overrides in force
     baseline: dict[str, str | None] = field(default_factory=dict)
     overrides: dict[str, str] = field(default_factory=dict)
@@ -58,14 +60,28 @@ class Session:
             self.conn.query(set_statement(change), "TabSeparated")
         self.overrides = dict(wanted)
 
+    def scope_database(self, wanted: str | None) -> None:
+        """The ``database`` URL parameter, for this request only."""
+        if wanted is not None and wanted != self.database:
+            if self.own_database is None:
+                result = self.conn.query("SELECT currentDatabase()", "TabSeparated")
+                self.own_database = bytes(result.bytes()).decode().rstrip("\n")
+            self.conn.query(f"USE {quote_identifier(wanted)}", "TabSeparated")
+            self.database = wanted
+        elif wanted is None and self.database is not None:
+            assert self.own_database is not None
+            self.conn.query(f"USE {quote_identifier(self.own_database)}", "TabSeparated")
+            self.database = None
+
     def reset_settings(self) -> None:
         """Before a SET/USE statement: back to the session's own values, forget the cache."""
         if self.overrides:
             restore = {name: self.baseline.get(name) for name in self.overrides}
             self.conn.query(set_statement(restore), "TabSeparated")
+        self.scope_database(None)
         self.overrides = {}
         self.baseline = {}
-        self.database = None
+        self.own_database = None
 
     def _read_baseline(self, names: list[str]) -> None:
         listed = ", ".join(quote_string(name) for name in names)

@@ -301,3 +301,16 @@ async def test_dedup_token_does_not_leak_into_the_next_insert(http: httpx.AsyncC
     await _ok(http, "INSERT INTO dd VALUES (2)", **token)  # a replay: deduplicated
     await _ok(http, "INSERT INTO dd VALUES (3)", session_id="sink")  # no token: must land
     assert await _ok(http, "SELECT groupArray(a) FROM (SELECT a FROM dd ORDER BY a)") == "[1,3]\n"
+
+
+async def test_database_param_applies_to_one_request_of_a_session(http: httpx.AsyncClient) -> None:
+    await _ok(http, "CREATE DATABASE d3")
+    assert await _ok(http, "SELECT currentDatabase()", session_id="db", database="d3") == "d3\n"
+    assert await _ok(http, "SELECT currentDatabase()", session_id="db") == "default\n"
+    await _ok(http, "USE d3", session_id="db", database="system")
+    assert await _ok(http, "SELECT currentDatabase()", session_id="db") == "d3\n"
+    assert (
+        await _ok(http, "SELECT currentDatabase()", session_id="db", database="system")
+        == "system\n"
+    )
+    assert await _ok(http, "SELECT currentDatabase()", session_id="db") == "d3\n"
