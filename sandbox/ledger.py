@@ -66,6 +66,9 @@ class Position:
     def apply(self, signed_qty: Decimal, price: Decimal, now: datetime) -> tuple[Decimal, Decimal]:
         """Apply a fill; returns ``(cash change, realized gain)`` (fees excluded)."""
         realized = ZERO
+        if self.updated_at is not None and self.updated_at.date() != now.date():
+            self.realized_day_gain = ZERO  # a new trading day
+            self.realized_today = ZERO
         q, avg = self.quantity, self.average_open_price
         if q == 0 or (q > 0) == (signed_qty > 0):
             total = abs(q) + abs(signed_qty)

@@ -125,10 +125,14 @@ def load_state(path: Path | None) -> TradingState | None:
 
 def save_state(state: TradingState, path: Path) -> None:
     """Atomic write: a crash leaves either the old file or the new one, never half of one."""
+    write_atomically(state.to_json(), path)
+
+
+def write_atomically(payload: bytes, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     with tmp.open("wb") as handle:
-        handle.write(state.to_json())
+        handle.write(payload)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
@@ -157,11 +161,13 @@ class StatePersister:
             while True:
                 await self._dirty.wait()
                 self._dirty.clear()
-                self.flush()
+                # serialise on the loop (the state mutates there), write off it
+                payload = self._ref().to_json()
+                await asyncio.to_thread(write_atomically, payload, self._path)
                 await asyncio.sleep(self._interval)
         finally:
             with contextlib.suppress(OSError):
                 self.flush()
 
 
-__all__ = ["StatePersister", "TradingState", "load_state", "save_state"]
+__all__ = ["StatePersister", "TradingState", "load_state", "save_state", "write_atomically"]

@@ -128,3 +128,14 @@ def test_flip_from_long_to_short_opens_at_the_fill_price() -> None:
         Decimal(110),
         "Short",
     )
+
+
+def test_realized_day_gain_restarts_each_day() -> None:
+    ledger = AccountLedger("5WT00001", "Margin", Decimal(0))
+    no_fees = leg_fees("Equity", "Buy", Decimal(0), Decimal(0), Decimal(1))
+    ledger.fill(template("AAPL"), Decimal(10), Decimal(100), no_fees, NOW)
+    ledger.fill(template("AAPL"), Decimal(-5), Decimal(110), no_fees, NOW)
+    later = NOW.replace(day=26)
+    pos, realized = ledger.fill(template("AAPL"), Decimal(-5), Decimal(120), no_fees, later)
+    assert realized == Decimal(100)
+    assert pos.realized_day_gain == Decimal(100)
