@@ -51,25 +51,6 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     )
 
 
-def banner(server: SandboxServer) -> str:
-    c = server.config
-    accounts = ", ".join(f"{n} ({c.margin_or_cash(n).lower()})" for n in c.accounts)
-    return "\n".join(
-        [
-            "tastystream sandbox — a simulated Tastytrade",
-            f"  base URL       {server.base_url}",
-            f"  streamer URL   {server.streamer_url}",
-            f"  DXLink URL     {server.dxlink_url}",
-            f"  client secret  {c.client_secret}",
-            f"  refresh token  {c.refresh_token}",
-            f"  accounts       {accounts}",
-            f"  admin secret   {c.admin_secret} (header X-Sandbox-Admin on /_sandbox/*)",
-            f"  seed           {c.seed}   clock speed {c.clock_speed}",
-            f"  state file     {c.state_file or '(in memory)'}",
-        ]
-    )
-
-
 async def main(config: SandboxConfig) -> None:
     """Serve until SIGINT/SIGTERM, then stop cleanly (which also flushes ``--state``)."""
     stop = asyncio.Event()
@@ -78,7 +59,7 @@ async def main(config: SandboxConfig) -> None:
         loop.add_signal_handler(sig, stop.set)
     server = SandboxServer(config)
     await server.start()
-    print(banner(server), flush=True)
+    print(server.banner(), flush=True)
     try:
         await stop.wait()
     finally:

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from types import TracebackType
 
@@ -146,9 +146,33 @@ class SandboxServer:
             self.state = "stopped"
             log.info("sandbox stopped")
 
-    async def serve_until_cancelled(self) -> None:
+    def banner(self) -> str:
+        """What to print at start: URLs and credentials (all of them are sandbox defaults)."""
+        c = self.config
+        accounts = ", ".join(f"{n} ({c.margin_or_cash(n).lower()})" for n in c.accounts)
+        return "\n".join(
+            [
+                "tastystream sandbox — a simulated Tastytrade",
+                f"  base URL       {self.base_url}",
+                f"  streamer URL   {self.streamer_url}",
+                f"  DXLink URL     {self.dxlink_url}",
+                f"  client secret  {c.client_secret}",
+                f"  refresh token  {c.refresh_token}",
+                f"  accounts       {accounts}",
+                f"  admin secret   {c.admin_secret} (header X-Sandbox-Admin on /_sandbox/*)",
+                f"  seed           {c.seed}   clock speed {c.clock_speed}",
+                f"  state file     {c.state_file or '(in memory)'}",
+            ]
+        )
+
+    async def serve_until_cancelled(
+        self, on_ready: Callable[[SandboxServer], None] | None = None
+    ) -> None:
+        """Start, call ``on_ready``, run until cancelled or uvicorn exits, then stop cleanly."""
         await self.start()
         try:
+            if on_ready is not None:
+                on_ready(self)
             assert self._task is not None
             await asyncio.shield(self._task)
         finally:
@@ -167,9 +191,13 @@ class SandboxServer:
         await self.stop()
 
 
-async def serve_forever(config: SandboxConfig) -> None:
-    """Run the sandbox until cancelled (the CLI entry point)."""
-    await SandboxServer(config).serve_until_cancelled()
+async def serve_forever(
+    config: SandboxConfig, on_ready: Callable[[SandboxServer], None] | None = None
+) -> None:
+    """Run the sandbox until cancelled (CLI entry points); ``on_ready`` e.g. prints
+    ``server.banner()``. Cancelling (Ctrl-C under ``asyncio.run``) stops it cleanly, which also
+    flushes ``--state``."""
+    await SandboxServer(config).serve_until_cancelled(on_ready)
 
 
 __all__ = ["SandboxServer", "default_market", "serve_forever"]

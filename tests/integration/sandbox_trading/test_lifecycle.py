@@ -4,6 +4,7 @@ quote alerts pushed on the streamer."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
 from decimal import Decimal
@@ -206,3 +207,23 @@ async def test_public_watchlists_subscription_pushes_the_current_lists(
     await streamer.until(lambda _: len(streamer.of("PublicWatchlists")) >= 3)
     rest = (await session.get("/public-watchlists")).json()["data"]["items"]
     assert streamer.of("PublicWatchlists") == rest
+
+
+async def test_serve_forever_reports_ready_and_stops_on_cancel() -> None:
+    from sandbox.server import serve_forever
+
+    ready: list[SandboxServer] = []
+    task = asyncio.create_task(serve_forever(config(), on_ready=ready.append))
+
+    async def started() -> bool:
+        return bool(ready)
+
+    await eventually(started, timeout=10)
+    server = ready[0]
+    assert "5WT00001 (margin)" in server.banner()
+    async with httpx.AsyncClient(base_url=server.base_url, headers=UA) as client:
+        assert (await client.get("/customers/me")).status_code == 401
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert server.state == "stopped"
