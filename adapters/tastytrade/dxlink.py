@@ -26,11 +26,10 @@ from types import TracebackType
 from typing import Any, Self
 
 import orjson
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from adapters.tastytrade.backoff import Backoff, Clock, Random, ReconnectSchedule, Sleep
-from adapters.tastytrade.compact import CompactDecoder
 from adapters.tastytrade.errors import (
     ErrorStream,
     ParseWarning,
@@ -48,45 +47,22 @@ from adapters.tastytrade.fanout import (
     StreamState,
     translate_ws_error,
 )
+from adapters.tastytrade.feed_channel import (
+    CHANNELS,
+    EVENT_OF_CHANNEL,
+    HISTORY_TYPES,
+    MAX_CHUNK_BYTES,
+    FeedChannel,
+    FeedConnection,
+    chunk_entries,
+    close_code,
+    epoch_ms,
+)
 from adapters.tastytrade.quote_token import QuoteToken, QuoteTokenSource
 from tastystream import __version__
 from tastystream.logs import TRACE
 
 logger = logging.getLogger(__name__)
-
-CHANNELS: dict[str, int] = {name: 2 * i + 1 for i, name in enumerate(EVENT_CLASSES)}
-EVENT_OF_CHANNEL = {number: name for name, number in CHANNELS.items()}
-HISTORY_TYPES = frozenset({"Candle"})
-MAX_CHUNK_BYTES = 8000  # DXLink clients chunk subscriptions at ~8 KB
-
-
-class _Channel:
-    __slots__ = ("decoder", "event_type", "number", "ready")
-
-    def __init__(self, event_type: str) -> None:
-        self.event_type = event_type
-        self.number = CHANNELS[event_type]
-        self.decoder = CompactDecoder()
-        self.ready = False  # FEED_SETUP sent and the subscription set replayed
-
-
-class _Connection:
-    """Per-socket state; a new one for each (re)connect."""
-
-    def __init__(self, ws: ClientConnection, clock: Clock) -> None:
-        self.ws = ws
-        self.clock = clock
-        self.last_rx = clock()
-        self.channels: dict[str, _Channel] = {}
-        self.lock = asyncio.Lock()
-        self.server_keepalive: float | None = None
-        self.cancelled: set[int] = set()  # channels we cancelled: their CHANNEL_CLOSED is expected
-
-
-def _ms(value: int | datetime | None) -> int | None:
-    if isinstance(value, datetime):
-        return int(value.timestamp() * 1000)
-    return value
 
 
 class DXLinkStreamer:
@@ -127,7 +103,7 @@ class DXLinkStreamer:
         self._wall = wall_clock
         self._subs: dict[str, dict[str, int | None]] = {}
         self._fanout: Fanout[MarketEvent] = Fanout("dxlink", self.errors)
-        self._conn: _Connection | None = None
+        self._conn: FeedConnection | None = None
         self._task: asyncio.Task[None] | None = None
         self._hooks: list[Callable[[Reconnected], object]] = []
         self._force_token = False
@@ -218,7 +194,7 @@ class DXLinkStreamer:
             raise ValueError(f"unknown event type {event_type!r}")
         if isinstance(symbols, str):  # one symbol, not its characters
             symbols = [symbols]
-        start = _ms(from_time)
+        start = epoch_ms(from_time)
         if event_type in HISTORY_TYPES and start is None:
             start = int(self._wall() * 1000)
         added: dict[str, int | None] = dict.fromkeys(symbols, start)
@@ -336,7 +312,7 @@ class DXLinkStreamer:
             close_timeout=2.0,
             user_agent_header=f"tastystream/{__version__}",
         ) as ws:
-            conn = _Connection(ws, self._clock)
+            conn = FeedConnection(ws, self._clock)
             await asyncio.wait_for(self._handshake(conn, token), self._handshake_timeout)
             self._conn = conn
             self.generation += 1
@@ -364,7 +340,7 @@ class DXLinkStreamer:
             except Exception:
                 logger.exception("on_reconnect hook failed")
 
-    async def _handshake(self, conn: _Connection, token: QuoteToken) -> None:
+    async def _handshake(self, conn: FeedConnection, token: QuoteToken) -> None:
         await self._send(
             conn,
             {
@@ -393,21 +369,23 @@ class DXLinkStreamer:
                     stream="dxlink",
                 )
         raise StreamDisconnected(
-            "closed during handshake", stream="dxlink", code=_close_code(conn.ws)
+            "closed during handshake", stream="dxlink", code=close_code(conn.ws)
         )
 
     # ------------------------------------------------------------------- tasks
-    async def _reader(self, conn: _Connection) -> None:
+    async def _reader(self, conn: FeedConnection) -> None:
         async for raw in conn.ws:
             conn.last_rx = conn.clock()
             message = self._parse(raw)
             if message is not None:
                 await self._dispatch(conn, message, raw)
         raise StreamDisconnected(
-            "connection closed by server", stream="dxlink", code=_close_code(conn.ws)
+            "connection closed by server", stream="dxlink", code=close_code(conn.ws)
         )
 
-    async def _dispatch(self, conn: _Connection, message: dict[str, Any], raw: str | bytes) -> None:
+    async def _dispatch(
+        self, conn: FeedConnection, message: dict[str, Any], raw: str | bytes
+    ) -> None:
         kind = message.get("type")
         if kind == "FEED_DATA":
             self.frames += 1
@@ -455,7 +433,7 @@ class DXLinkStreamer:
                 )
             )
 
-    async def _keepalive(self, conn: _Connection) -> None:
+    async def _keepalive(self, conn: FeedConnection) -> None:
         interval = self.keepalive_interval
         if conn.server_keepalive:
             interval = min(interval, conn.server_keepalive / 2)
@@ -463,7 +441,7 @@ class DXLinkStreamer:
             await asyncio.sleep(interval)
             await self._send(conn, {"type": "KEEPALIVE", "channel": 0})
 
-    async def _watchdog(self, conn: _Connection) -> None:
+    async def _watchdog(self, conn: FeedConnection) -> None:
         step = min(1.0, self.keepalive_timeout / 4)
         while True:
             await asyncio.sleep(step)
@@ -471,7 +449,7 @@ class DXLinkStreamer:
             if silent > self.keepalive_timeout:
                 raise StreamDisconnected(f"no frame for {silent:.1f}s", stream="dxlink")
 
-    async def _token_refresher(self, conn: _Connection, token: QuoteToken) -> None:
+    async def _token_refresher(self, conn: FeedConnection, token: QuoteToken) -> None:
         while True:
             await asyncio.sleep(max(1.0, token.fetched_at + self._tokens.max_age - self._clock()))
             token = await self._tokens.get(force=True)
@@ -479,10 +457,10 @@ class DXLinkStreamer:
             await self._send(conn, {"type": "AUTH", "channel": 0, "token": token.token})
 
     # ---------------------------------------------------------------- channels
-    async def _request_channel(self, conn: _Connection, event_type: str) -> None:
+    async def _request_channel(self, conn: FeedConnection, event_type: str) -> None:
         if event_type in conn.channels:
             return
-        channel = _Channel(event_type)
+        channel = FeedChannel(event_type)
         conn.channels[event_type] = channel
         contract = "HISTORY" if event_type in HISTORY_TYPES else "AUTO"
         await self._send(
@@ -495,7 +473,7 @@ class DXLinkStreamer:
             },
         )
 
-    async def _channel_opened(self, conn: _Connection, message: dict[str, Any]) -> None:
+    async def _channel_opened(self, conn: FeedConnection, message: dict[str, Any]) -> None:
         event_type = EVENT_OF_CHANNEL.get(message.get("channel", -1))
         channel = conn.channels.get(event_type or "")
         if channel is None or channel.ready:
@@ -516,7 +494,7 @@ class DXLinkStreamer:
         if snapshot:
             await self._send_subscription(conn, channel, "add", snapshot)
 
-    def _feed_config(self, conn: _Connection, message: dict[str, Any]) -> None:
+    def _feed_config(self, conn: FeedConnection, message: dict[str, Any]) -> None:
         channel = conn.channels.get(EVENT_OF_CHANNEL.get(message.get("channel", -1), ""))
         fields = message.get("eventFields")
         if channel is None or not isinstance(fields, dict):
@@ -538,7 +516,7 @@ class DXLinkStreamer:
                     )
                 )
 
-    async def _channel_closed(self, conn: _Connection, message: dict[str, Any]) -> None:
+    async def _channel_closed(self, conn: FeedConnection, message: dict[str, Any]) -> None:
         number = message.get("channel", -1)
         if number in conn.cancelled:
             conn.cancelled.discard(number)
@@ -554,7 +532,7 @@ class DXLinkStreamer:
             await self._request_channel(conn, event_type)
 
     async def _send_subscription(
-        self, conn: _Connection, channel: _Channel, action: str, items: dict[str, int | None]
+        self, conn: FeedConnection, channel: FeedChannel, action: str, items: dict[str, int | None]
     ) -> None:
         entries: list[dict[str, Any]] = []
         for symbol, start in items.items():
@@ -568,7 +546,7 @@ class DXLinkStreamer:
             )
 
     # ------------------------------------------------------------------- wire
-    async def _send(self, conn: _Connection, message: dict[str, Any]) -> None:
+    async def _send(self, conn: FeedConnection, message: dict[str, Any]) -> None:
         text = orjson.dumps(message).decode()
         if logger.isEnabledFor(TRACE):
             logger.log(
@@ -593,28 +571,6 @@ class DXLinkStreamer:
             )
             return None
         return message
-
-
-def chunk_entries(entries: list[dict[str, Any]], limit: int) -> list[list[dict[str, Any]]]:
-    """Split subscription entries so each FEED_SUBSCRIPTION stays under ``limit`` bytes."""
-    envelope = 80  # {"type":"FEED_SUBSCRIPTION","channel":NN,"remove":[]}
-    chunks: list[list[dict[str, Any]]] = []
-    current: list[dict[str, Any]] = []
-    size = envelope
-    for entry in entries:
-        cost = len(orjson.dumps(entry)) + 1
-        if current and size + cost > limit:
-            chunks.append(current)
-            current, size = [], envelope
-        current.append(entry)
-        size += cost
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _close_code(ws: ClientConnection) -> int | None:
-    return ws.close_code
 
 
 __all__ = [
