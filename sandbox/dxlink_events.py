@@ -99,6 +99,8 @@ def signature(event_type: str, tick: Tick) -> object:
     if event_type == "Quote":
         return (tick.bid, tick.ask, tick.bid_size, tick.ask_size)
     if event_type in ("Trade", "TradeETH", "TimeAndSale"):
+        if tick.model.trade_probability < 0.05:
+            return tick.estep // 600  # illiquid: at most one trade a minute (see Market)
         return tick.last_ms
     if event_type == "Summary":
         s = tick.stats
