@@ -23,6 +23,7 @@ from typing import Any, ParamSpec, TypeVar
 from chdb import _chdb
 
 from tastystream.stack.clickhouse.errors import (
+    CANNOT_SCHEDULE_TASK,
     QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING,
     READONLY,
     SYNTAX_ERROR,
@@ -111,6 +112,8 @@ class Engine:
 
     async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking engine call on the engine's thread pool."""
+        if self._executor is None:
+            raise ClickHouseError(CANNOT_SCHEDULE_TASK, "The engine is not running")
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, functools.partial(fn, *args, **kwargs))
 
