@@ -45,6 +45,7 @@ class AccessToken:
 
     value: str
     expires_at: float
+    lifetime: float = DEFAULT_EXPIRES_IN
 
     def __repr__(self) -> str:  # never show the token itself
         return f"AccessToken(expires_at={self.expires_at:.1f})"
@@ -101,7 +102,11 @@ class OAuth2Auth(httpx.Auth):
         return self._token
 
     def _fresh(self, token: AccessToken | None) -> bool:
-        return token is not None and self._clock() < token.expires_at - self._margin
+        if token is None:
+            return False
+        # a token shorter-lived than twice the margin is renewed at half its life instead
+        margin = min(self._margin, token.lifetime / 2)
+        return self._clock() < token.expires_at - margin
 
     async def access_token(self) -> str:
         """A valid access token, refreshing first when it expires within the margin."""
@@ -212,7 +217,7 @@ def _parse_token(response: httpx.Response, started: float) -> AccessToken:
         lifetime = float(expires_in)
     except (TypeError, ValueError):
         lifetime = DEFAULT_EXPIRES_IN
-    return AccessToken(value=payload["access_token"], expires_at=started + lifetime)
+    return AccessToken(payload["access_token"], started + lifetime, lifetime)
 
 
 __all__ = ["DEFAULT_MARGIN", "TOKEN_PATH", "AccessToken", "OAuth2Auth"]

@@ -20,7 +20,12 @@ from adapters.tastytrade import (
 )
 from adapters.tastytrade.models import AccountBalance, Order
 from sandbox.server import SandboxServer
-from tests.integration.client_core.conftest import ACCOUNT, FAST_RECONNECT
+from tests.integration.client_core.conftest import (
+    ACCOUNT,
+    FAST_RECONNECT,
+    open_client,
+    open_sandbox,
+)
 from tests.support import eventually
 
 pytestmark = pytest.mark.integration
@@ -132,3 +137,20 @@ async def test_token_expiry_mid_stream_is_survived(sandbox: SandboxServer, clien
     errors = client.errors.drain()
     assert not any(isinstance(e, StreamDisconnected) for e in errors)
     assert any(isinstance(e, StreamError) and "refused" in e.message for e in errors)
+
+
+async def test_short_lived_access_tokens_keep_the_stream_and_rest_alive() -> None:
+    async with open_sandbox(access_token_ttl=2.0) as sandbox, open_client(sandbox) as client:
+        async with stream_of(client) as stream:
+            await running(stream)
+
+            async def outlived_three_tokens() -> bool:
+                return client.auth.refreshes >= 3
+
+            await eventually(outlived_three_tokens, timeout=15)
+            positions = await client.rest.positions.get_positions(ACCOUNT)
+            assert isinstance(positions, list)
+            assert stream.state is StreamState.RUNNING
+            assert stream.disconnects == 0
+        errors = client.errors.drain()
+    assert not any(isinstance(e, StreamError) for e in errors)  # no refused message at all

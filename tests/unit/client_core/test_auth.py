@@ -198,3 +198,17 @@ async def test_unbound_auth_fails_clearly() -> None:
     auth = OAuth2Auth(client_secret="x", refresh_token="y")
     with pytest.raises(TastytradeError, match="not bound"):
         await auth.access_token()
+
+
+async def test_short_lived_tokens_renew_at_half_life() -> None:
+    api = FakeApi(routes={("GET", "/x"): ok}, expires_in=10)
+    clock = FakeClock()
+    session, auth = make(api, clock)
+    async with session:
+        await session.get_data("/x")
+        clock.now += 4.9  # margin 60 s > lifetime: renew at half life (5 s) instead
+        await session.get_data("/x")
+        assert auth.refreshes == 1
+        clock.now += 0.2
+        await session.get_data("/x")
+    assert auth.refreshes == 2
