@@ -16,11 +16,9 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from adapters.tastytrade.auth import OAuth2Auth
+from adapters.tastytrade.client import Client
 from adapters.tastytrade.dxlink import DXLinkStreamer
 from adapters.tastytrade.errors import ErrorStream
-from adapters.tastytrade.http import HttpSession
-from adapters.tastytrade.quote_token import ApiQuoteTokens
 from adapters.tastytrade.rest import Rest
 from ingest.backfill import parse_backfill
 from ingest.publisher import MarketPublisher, ensure_topics
@@ -59,17 +57,9 @@ async def prepare_contract(settings: Settings) -> tuple[AvroCodec, dict[str, int
 async def tastytrade_session(
     settings: Settings, errors: ErrorStream
 ) -> AsyncIterator[tuple[Rest, Callable[[], DXLinkStreamer]]]:
-    tt = settings.tastytrade
-    auth = OAuth2Auth(
-        client_secret=tt.client_secret.get_secret_value(),
-        refresh_token=tt.refresh_token.get_secret_value(),
-        client_id=tt.client_id or None,
-    )
-    async with HttpSession(
-        tt.base_url, auth, errors=errors, api_version=tt.api_version, timeout=tt.request_timeout_s
-    ) as http:
-        tokens = ApiQuoteTokens(http)
-        yield Rest(http), lambda: DXLinkStreamer(tokens, errors=errors)
+    """The REST areas and a DXLink streamer factory of one :class:`Client`."""
+    async with Client.from_settings(settings.tastytrade, errors=errors) as client:
+        yield client.rest, client.dxlink
 
 
 def ingest_config(settings: Settings, source: str) -> IngestConfig:
