@@ -9,9 +9,11 @@ for that the event does not have are filled with ``"NaN"`` by the encoder.
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 from sandbox.candles import Candle
+from sandbox.clock import previous_trading_day
 from sandbox.instruments import corporate
 from sandbox.instruments.specs import EQUITY_BY_SYMBOL, FUTURE_BY_CODE
 from sandbox.market import Market
@@ -65,6 +67,7 @@ def num(value: float) -> float | str:
     return "Infinity" if value > 0 else "-Infinity"
 
 
+_EPOCH = date(1970, 1, 1)
 _EXCHANGE = {"option": "C", "fop": "X", "future": "X", "spot": "Q"}
 
 
@@ -167,7 +170,7 @@ def build(
             dayLowPrice=num(model.round(stats.low)),
             dayClosePrice=num(model.round(tick.mid)) if closed else "NaN",
             dayClosePriceType="FINAL" if closed else "REGULAR",
-            prevDayId=stats.day_id - 1,
+            prevDayId=(previous_trading_day(stats.session_date) - _EPOCH).days,
             prevDayClosePrice=num(model.round(stats.prev_close)),
             prevDayClosePriceType="FINAL",
             prevDayVolume="NaN" if model.adv <= 0 else num(stats.prev_volume),

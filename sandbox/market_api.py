@@ -56,7 +56,7 @@ def market_data_wire(market: Market, model: Model, tick: Tick) -> dict[str, Any]
     p = model.places
     stats = tick.stats
     state = market.session_state(model.collection)
-    closed = state == "Closed"
+    closed = state in ("Extended", "Closed")  # the regular session of summary-date is over
     prev_day = sessions.previous_trading_day(stats.session_date)
     wire: dict[str, Any] = {
         "symbol": info.symbol,

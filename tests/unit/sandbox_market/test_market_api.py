@@ -195,6 +195,11 @@ async def test_sessions_reflect_the_clock(api: httpx.AsyncClient, market: Market
     market.clock.advance(6 * 3600)  # 17:00 CT
     current = await data(api, "/market-time/equities/sessions/current")
     assert current["state"] == "Extended"
+    quote = (await data(api, "/market-data/by-type?equity=AAPL&cryptocurrency=BTC/USD"))["items"]
+    aapl, btc = quote
+    assert aapl["close-price-type"] == "Final"
+    assert "close" in aapl  # the regular session is over
+    assert "close" not in btc  # crypto never closes
     items = (await data(api, "/market-time/sessions/current?instrument-collections[]=CME"))["items"]
     assert items[0]["instrument-collection"] == "CME"
     holidays = await data(api, "/market-time/equities/holidays")
