@@ -178,7 +178,13 @@ class AccountStreamHub:
 
     async def _reader(self, websocket: WebSocket, session: StreamSession) -> None:
         while session.closing is None:
-            text = await websocket.receive_text()
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+            raw = message.get("text")
+            text = (
+                raw if raw is not None else (message.get("bytes") or b"").decode("utf-8", "replace")
+            )
             session.last_seen = time.monotonic()
             reply = self.handle(session, text)
             if reply is None:

@@ -277,3 +277,16 @@ async def test_sessions_validate_accepts_a_bearer_token(session: Session) -> Non
     assert ok.status_code == 201
     assert ok.json()["data"]["username"] == "sandbox-user"
     assert (await session.client.post("/sessions/validate")).status_code == 401
+
+
+async def test_binary_and_garbage_client_frames_get_errors_not_disconnects(
+    session: Session, streamer: Streamer
+) -> None:
+    await streamer.ws.send(b'{"action":"heartbeat","auth-token":"Bearer x"}')
+    reply = orjson.loads(await asyncio.wait_for(streamer.ws.recv(), 5))
+    assert (reply["status"], reply["message"]) == ("error", "failed")
+    await streamer.ws.send("not json")
+    reply = orjson.loads(await asyncio.wait_for(streamer.ws.recv(), 5))
+    assert reply["status"] == "error"
+    ack = await streamer.send("heartbeat")
+    assert ack["status"] == "ok"
