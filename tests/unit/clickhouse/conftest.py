@@ -19,8 +19,20 @@ from tastystream.stack.clickhouse import (
 
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
-    async with Engine(tmp_path / "ch", EngineLimits(max_concurrent_queries=4)) as eng:
+    eng = Engine(tmp_path / "ch", EngineLimits(max_concurrent_queries=4))
+    try:
+        await eng.__aenter__()
+    except RuntimeError as exc:
+        if "already initialized" not in str(exc):
+            raise
+        pytest.fail(
+            "chdb hosts one data directory per process and another test keeps an engine open "
+            f"(a session-scoped chdb fixture?); run tests/unit/clickhouse first or alone: {exc}"
+        )
+    try:
         yield eng
+    finally:
+        await eng.__aexit__(None, None, None)
 
 
 @pytest.fixture
