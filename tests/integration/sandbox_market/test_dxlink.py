@@ -309,3 +309,27 @@ def _async(check: Callable[[], bool]) -> Callable[[], Awaitable[bool]]:
         return check()
 
     return probe
+
+
+async def test_ticker_contract_has_no_snapshot_flags(dx: DxClient) -> None:
+    fields = {"Underlying": ["eventSymbol", "eventFlags", "volatility"]}
+    await dx.open_feed(23, fields, contract="TICKER")
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 23,
+                   "add": [{"type": "Underlying", "symbol": "QQQ"}]})  # fmt: skip
+    await eventually(lambda: _recv_until(dx, 23), timeout=10)
+    event = compact_events(dx.data(23), fields)[0]
+    assert event["eventFlags"] == 0
+
+
+async def test_protocol_errors(dx: DxClient) -> None:
+    await dx.send({"type": "CHANNEL_REQUEST", "channel": 25, "service": "NOPE", "parameters": {}})
+    assert (await dx.expect("ERROR"))["error"] == "BAD_ACTION"
+    await dx.send({"type": "FEED_SETUP", "channel": 99, "acceptDataFormat": "COMPACT"})
+    assert (await dx.expect("ERROR"))["error"] == "BAD_ACTION"
+    await dx.ws.send("not json")
+    assert (await dx.expect("ERROR"))["error"] == "INVALID_MESSAGE"
+    await dx.send({"type": "WHATEVER", "channel": 1})
+    assert (await dx.expect("ERROR"))["error"] == "UNKNOWN"
+    await dx.send({"type": "CHANNEL_REQUEST", "channel": 27, "service": "FEED",
+                   "parameters": {"contract": "AUTO"}})  # fmt: skip
+    assert (await dx.expect("CHANNEL_OPENED"))["channel"] == 27  # still usable
