@@ -38,26 +38,52 @@ async def test_refresh_grant_mints_a_token_used_on_every_call(sandbox: SandboxSe
 
 
 async def test_short_lived_tokens_are_refreshed_before_they_expire() -> None:
-    async with open_sandbox(access_token_ttl=1.5) as server:
+    async with open_sandbox(access_token_ttl=1.0) as server:
         auth = OAuth2Auth(
-            client_secret=DEFAULT_CLIENT_SECRET, refresh_token=DEFAULT_REFRESH_TOKEN, margin=0.5
+            client_secret=DEFAULT_CLIENT_SECRET, refresh_token=DEFAULT_REFRESH_TOKEN, margin=0.4
         )
         async with HttpSession(
             server.base_url, auth, api_version=API_VERSION, retry_policy=FAST_RETRY
         ) as http:
             rest = Rest(http)
             calls = 0
-            deadline = time.monotonic() + 3.2
+            deadline = time.monotonic() + 2.0
             while time.monotonic() < deadline:
                 balance = await rest.balances.get_balances(ACCOUNT)
                 assert balance.account_number == ACCOUNT
                 calls += 1
                 await asyncio.sleep(0.05)
-    # 1.5 s tokens refreshed 0.5 s early over 3.2 s: about one refresh per second, never per call
+    # 1 s tokens refreshed 0.4 s early over 2 s: a refresh every 0.6 s or so, never per call
     assert 3 <= auth.refreshes <= 5, auth.refreshes
     assert calls > 3 * auth.refreshes
     assert auth.refresh_failures == 0
     assert http.errors.drain() == []  # not even one retried 401
+
+
+async def test_tokens_expiring_server_side_first_are_replayed_after_a_401() -> None:
+    """The client trusts tokens 5 s longer than the server honours them: only 401s reveal it."""
+    statuses: list[int] = []
+
+    async def record(response: httpx.Response) -> None:
+        statuses.append(response.status_code)
+
+    async with open_sandbox(access_token_ttl=0.3) as server:
+        auth = OAuth2Auth(
+            client_secret=DEFAULT_CLIENT_SECRET, refresh_token=DEFAULT_REFRESH_TOKEN, margin=-5.0
+        )
+        async with HttpSession(
+            server.base_url, auth, api_version=API_VERSION, retry_policy=FAST_RETRY
+        ) as http:
+            http.client.event_hooks["response"] = [record]  # sees every response, 401s too
+            rest = Rest(http)
+            for _ in range(3):
+                status = await rest.accounts.trading_status(ACCOUNT)
+                assert status.account_number == ACCOUNT
+                await asyncio.sleep(0.4)  # let the token age past the server's expiry
+    # mint, then per call after the first: 401 → refresh (200) → replay (200)
+    assert statuses == [200, 200] + [401, 200, 200] * 2
+    assert auth.refreshes == 3
+    assert http.errors.drain() == []  # a replayed 401 is not an error
 
 
 async def test_expire_all_tokens_fault_causes_one_refresh_and_a_replay(
