@@ -36,13 +36,15 @@ ZERO = Decimal(0)
 OPTION_TAIL = re.compile(r"(\d{6})([CP])(\d+(?:\.\d+)?)$")
 
 
-def option_terms(position: Position) -> tuple[str, Decimal] | None:
+def option_terms(symbol: str, instrument_type: str) -> tuple[str, Decimal] | None:
     """``(option type, strike)`` parsed from an OCC or future-option symbol."""
-    match = OPTION_TAIL.search(position.symbol.split()[-1])
+    if not symbol.strip():
+        return None
+    match = OPTION_TAIL.search(symbol.split()[-1])
     if match is None:
         return None
     strike = Decimal(match.group(3))
-    if position.instrument_type == "Equity Option" and len(match.group(3)) == 8:
+    if instrument_type == "Equity Option" and len(match.group(3)) == 8:
         strike /= 1000
     return match.group(2), strike
 
@@ -163,7 +165,7 @@ def settle(
         mark = engine.mark(position.symbol) or position.close_price
         _close(engine, ledger, position, mark, "Futures Settlement", now)
         return touched
-    terms = option_terms(position)
+    terms = option_terms(position.symbol, position.instrument_type)
     underlying = engine.mark(position.underlying_symbol)
     if terms is None or underlying is None:
         _close(engine, ledger, position, ZERO, "Expiration", now)

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from sandbox.expiration import option_terms
 from sandbox.ledger import AccountLedger
-from sandbox.orders import ACTIONS, ORDER_TYPES, TIME_IN_FORCE, Order
+from sandbox.orders import ACTIONS, ORDER_TYPES, TIME_IN_FORCE, Leg, Order
 from sandbox.venue import InstrumentLike, MarketLike
 
 SINGLE_LEG_TYPES = ("Equity", "Future", "Cryptocurrency")
@@ -123,7 +124,7 @@ def check(order: Order, ledger: AccountLedger, market: MarketLike, now: datetime
     }.get(first.instrument_type, first.instrument_type)
     _check_legs(order, instruments, pf)
     _check_pricing(order, instruments, pf)
-    _check_positions(order, ledger, pf)
+    _check_positions(order, ledger, pf, {inst.symbol: inst for inst in instruments})
     if ledger.frozen:
         pf.error("account_frozen")
     elif ledger.closing_only and any(
@@ -206,7 +207,9 @@ def _check_pricing(order: Order, instruments: list[InstrumentLike], pf: Prefligh
             pf.error("cant_sell_for_debit")
 
 
-def _check_positions(order: Order, ledger: AccountLedger, pf: Preflight) -> None:
+def _check_positions(
+    order: Order, ledger: AccountLedger, pf: Preflight, instruments: dict[str, InstrumentLike]
+) -> None:
     for leg in order.legs:
         held = ledger.signed_quantity(leg.symbol)
         if leg.action == "Buy to Open" and held < 0:
@@ -233,8 +236,42 @@ def _check_positions(order: Order, ledger: AccountLedger, pf: Preflight) -> None
                 pf.error("closing_quantity_exceeds_position")
         if not ledger.is_margin:
             action = pf.conversions.get(leg.symbol, leg.action)
-            if action in ("Sell to Open", "Sell") and held <= 0:
+            if (
+                action in ("Sell to Open", "Sell")
+                and held <= 0
+                and not _cash_covered(order, leg, ledger, instruments)
+            ):
                 pf.error("short_selling_not_allowed")
+
+
+def _cash_covered(
+    order: Order, leg: Leg, ledger: AccountLedger, instruments: dict[str, InstrumentLike]
+) -> bool:
+    """A cash account may sell options that are covered: a call against the shares, a put
+    against the cash (cash-secured), or either as the short leg of a spread in the order."""
+    inst = instruments.get(leg.symbol)
+    if inst is None or inst.instrument_type != "Equity Option":
+        return False
+    terms = option_terms(leg.symbol, inst.instrument_type)
+    if terms is None:
+        return False
+    kind, strike = terms
+    for other in order.legs:
+        other_inst = instruments.get(other.symbol)
+        other_terms = option_terms(other.symbol, "Equity Option") if other_inst else None
+        if (
+            other is not leg
+            and other.is_buy
+            and other_inst is not None
+            and other_inst.underlying_symbol == inst.underlying_symbol
+            and other_terms is not None
+            and other_terms[0] == kind
+            and other.quantity >= leg.quantity
+        ):
+            return True
+    if kind == "C":
+        return ledger.signed_quantity(inst.underlying_symbol) >= leg.quantity * inst.multiplier
+    return ledger.cash >= strike * inst.multiplier * leg.quantity
 
 
 __all__ = ["PREFLIGHT_CODES", "Issue", "Preflight", "check", "tradable_states"]

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sandbox.expiration import option_terms
-from sandbox.ledger import Position
 from tests.unit.sandbox_trading.conftest import Rig, equity_order
 from tests.unit.sandbox_trading.fakes import SPY_CALL
 
@@ -43,10 +42,9 @@ def subtypes(rig: Rig) -> list[str]:
 
 
 def test_option_terms_from_occ_and_future_option_symbols() -> None:
-    occ = Position(ACCOUNT, SPY_CALL, "Equity Option", "SPY", "", Decimal(100))
-    fop = Position(ACCOUNT, "./ESZ6 EW4X6 261127P5675", "Future Option", "/ESZ6", "", Decimal(50))
-    assert option_terms(occ) == ("C", Decimal(600))
-    assert option_terms(fop) == ("P", Decimal(5675))
+    assert option_terms(SPY_CALL, "Equity Option") == ("C", Decimal(600))
+    assert option_terms("./ESZ6 EW4X6 261127P5675", "Future Option") == ("P", Decimal(5675))
+    assert option_terms("AAPL", "Equity") is None
 
 
 def test_out_of_the_money_calls_expire_worthless(rig: Rig) -> None:

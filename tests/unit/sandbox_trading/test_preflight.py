@@ -152,3 +152,32 @@ def test_option_quantities_must_be_whole(rig: Rig) -> None:
         ],
     }
     assert "fractional_quantity_not_allowed" in codes(rig, body)
+
+
+def _call(symbol: str, action: str) -> dict[str, Any]:
+    return {"instrument-type": "Equity Option", "symbol": symbol, "action": action, "quantity": 1}
+
+
+def test_cash_account_may_sell_covered_calls_and_spreads_but_not_naked(rig: Rig) -> None:
+    from tests.unit.sandbox_trading.fakes import SPY_CALL_2
+
+    naked = {
+        "time-in-force": "Day",
+        "order-type": "Limit",
+        "price": "10",
+        "price-effect": "Credit",
+        "legs": [_call(SPY_CALL, "Sell to Open")],
+    }
+    assert "short_selling_not_allowed" in codes(rig, naked, CASH_ACCOUNT)
+    spread = {
+        "time-in-force": "Day",
+        "order-type": "Limit",
+        "price": "4",
+        "price-effect": "Debit",
+        "legs": [_call(SPY_CALL, "Buy to Open"), _call(SPY_CALL_2, "Sell to Open")],
+    }
+    assert rig.engine.place(CASH_ACCOUNT, spread)["order"]["status"] == "Routed"
+    rig.engine.place(CASH_ACCOUNT, equity_order(symbol="SPY", quantity=100))
+    rig.settle()
+    covered = naked | {"legs": [_call(SPY_CALL_2, "Sell to Open")]}
+    assert rig.engine.place(CASH_ACCOUNT, covered)["order"]["status"] == "Routed"
