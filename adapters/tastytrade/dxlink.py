@@ -451,7 +451,8 @@ class DXLinkStreamer:
 
     async def _token_refresher(self, conn: FeedConnection, token: QuoteToken) -> None:
         while True:
-            await asyncio.sleep(max(1.0, token.fetched_at + self._tokens.max_age - self._clock()))
+            expires = token.fetched_at + min(token.valid_for, self._tokens.max_age)
+            await asyncio.sleep(max(1.0, expires - self._clock()))
             token = await self._tokens.get(force=True)
             logger.info("dxlink quote token refreshed; re-authorizing")
             await self._send(conn, {"type": "AUTH", "channel": 0, "token": token.token})

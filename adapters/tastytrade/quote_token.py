@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
 from adapters.tastytrade.backoff import Clock
@@ -24,6 +25,7 @@ class QuoteToken:
     dxlink_url: str
     fetched_at: float
     level: str | None = None
+    valid_for: float = DEFAULT_MAX_AGE  # seconds after fetched_at to stop using it
 
     def __repr__(self) -> str:  # never show the token itself
         return f"QuoteToken(dxlink_url={self.dxlink_url!r}, level={self.level!r})"
@@ -47,8 +49,10 @@ class ApiQuoteTokens:
         max_age: float = DEFAULT_MAX_AGE,
         clock: Clock = time.monotonic,
         dxlink_url: str | None = None,
+        wall_clock: Clock = time.time,
     ) -> None:
         self._http = http
+        self._wall = wall_clock
         self.max_age = max_age
         self._clock = clock
         self._url_override = dxlink_url
@@ -57,7 +61,7 @@ class ApiQuoteTokens:
         self.fetches = 0
 
     def _fresh(self, token: QuoteToken | None) -> bool:
-        return token is not None and self._clock() - token.fetched_at < self.max_age
+        return token is not None and self._clock() - token.fetched_at < token.valid_for
 
     async def get(self, *, force: bool = False) -> QuoteToken:
         seen = self._token
@@ -79,12 +83,30 @@ class ApiQuoteTokens:
                 raise ParseFailure("quote token response without dxlink-url", model="QuoteToken")
             level = data.get("level")
             token = QuoteToken(
-                data["token"], url, self._clock(), level if isinstance(level, str) else None
+                data["token"],
+                url,
+                self._clock(),
+                level if isinstance(level, str) else None,
+                _valid_for(data.get("expires-at"), self.max_age, self._wall()),
             )
             self._token = token
             self.fetches += 1
             logger.info("quote token fetched (level %s, url %s)", token.level, token.dxlink_url)
             return token
+
+
+def _valid_for(expires_at: object, max_age: float, now: float) -> float:
+    """Use a token until ``max_age`` or 90% of the way to its ``expires-at``, whichever is first."""
+    if not isinstance(expires_at, str):
+        return max_age
+    try:
+        expiry = datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
+    except ValueError:
+        return max_age
+    if expiry.tzinfo is None:
+        expiry = expiry.replace(tzinfo=UTC)
+    remaining = expiry.timestamp() - now
+    return max(0.0, min(max_age, remaining * 0.9))
 
 
 @dataclass
@@ -98,7 +120,7 @@ class StaticQuoteToken:
 
     async def get(self, *, force: bool = False) -> QuoteToken:
         self.fetches += 1
-        return QuoteToken(self.token, self.dxlink_url, time.monotonic())
+        return QuoteToken(self.token, self.dxlink_url, time.monotonic(), valid_for=self.max_age)
 
 
 __all__ = [

@@ -112,3 +112,23 @@ async def test_expired_tokens_mid_stream_recover_on_reconnect(
             await collect(listener, ["SPY"], Quote)
     assert client.quote_tokens.fetches >= 2  # the rejected quote token was replaced
     assert client.auth.refreshes >= 2  # …through a refreshed access token (401 → refresh → replay)
+
+
+async def test_quote_token_renewed_before_it_expires() -> None:
+    async with open_sandbox(quote_token_ttl=3.0) as sandbox, open_client(sandbox) as client:
+        async with client.dxlink(reconnect_backoff=FAST_RECONNECT) as dx:
+            await dx.subscribe("Quote", ["SPY"])
+            await running(dx)
+
+            async def renewed() -> bool:
+                return client.quote_tokens.fetches >= 2
+
+            await eventually(renewed, timeout=15)
+            await asyncio.sleep(1.0)  # past the first token's expiry
+            await sandbox.admin.drop_streams("dxlink")
+            await running(dx, generation=2)
+            with dx.listen(1000) as listener:
+                await collect(listener, ["SPY"], Quote)
+        errors = client.errors.drain()
+    assert not any("UNAUTHORIZED" in e.message for e in errors)
+    assert sum(isinstance(e, StreamDisconnected) for e in errors) == 1
