@@ -31,7 +31,13 @@ from sandbox.instruments.specs import (
     EquitySpec,
     FutureSpec,
 )
-from sandbox.instruments.symbology import OptionKey, parse_occ, parse_option_streamer
+from sandbox.instruments.symbology import (
+    OptionKey,
+    occ_symbol,
+    option_streamer_symbol,
+    parse_occ,
+    parse_option_streamer,
+)
 
 INSTRUMENT_TYPES = (
     "Equity",
@@ -222,14 +228,10 @@ def _build_day(today: date, center: Callable[[str, date], float | None]) -> _Day
 
 
 def _occ(exp: Expiration, option_type: str, strike: Decimal) -> str:
-    from sandbox.instruments.symbology import occ_symbol
-
     return occ_symbol(exp.root, exp.expiration_date, option_type, strike)
 
 
 def _option_info(exp: Expiration, key: OptionKey) -> InstrumentInfo:
-    from sandbox.instruments.symbology import option_streamer_symbol
-
     spec = EQUITY_BY_SYMBOL[exp.underlying]
     return InstrumentInfo(
         symbol=_occ(exp, key.option_type, key.strike),

@@ -19,6 +19,7 @@ from sandbox.instruments import corporate
 from sandbox.instruments.routes import InstrumentRoutes, future_path_symbol, not_found
 from sandbox.instruments.specs import EQUITY_BY_SYMBOL
 from sandbox.market import Market
+from sandbox.pricing import smile
 from sandbox.quotes import Model, Tick
 from sandbox.wire import data_response, error_response, iso, items_response
 
@@ -180,8 +181,6 @@ class MarketRoutes:
         return items_response(request, items)
 
     def _expiration_ivs(self, symbol: str, spot: float) -> list[tuple[date, str, float]]:
-        from sandbox.pricing import smile
-
         out: list[tuple[date, str, float]] = []
         spec = EQUITY_BY_SYMBOL[symbol]
         now = self.market.clock.now().timestamp()
