@@ -82,12 +82,18 @@ class Engine:
 
     async def __aenter__(self) -> Engine:
         self.state = "starting"
-        self.path.mkdir(parents=True, exist_ok=True)
         self._executor = ThreadPoolExecutor(
             max_workers=self.limits.max_concurrent_queries + 4, thread_name_prefix="chdb"
         )
-        self._anchor = await self.call(open_connection, self.path)
-        info = await self.call(self._anchor.query, "SELECT version(), timezone()", "TabSeparated")
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._anchor = await self.call(open_connection, self.path)
+            info = await self.call(
+                self._anchor.query, "SELECT version(), timezone()", "TabSeparated"
+            )
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
         self.version, self.timezone = bytes(info.bytes()).decode().strip().split("\t")
         self._reaper = asyncio.create_task(self._reap_sessions(), name="clickhouse-sessions")
         self.state = "running"

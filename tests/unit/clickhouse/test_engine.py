@@ -36,3 +36,12 @@ def test_set_statement_quotes_values_and_validates_names() -> None:
 def test_quoting() -> None:
     assert quote_string("it's") == "'it\\'s'"
     assert quote_identifier("we`ird") == "`we\\`ird`"
+
+
+async def test_failed_start_leaves_nothing_running(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    engine = Engine(blocker / "ch")
+    with pytest.raises(OSError):
+        await engine.__aenter__()
+    assert engine.state == "stopped"
