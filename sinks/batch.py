@@ -12,6 +12,7 @@ intent's ``start``..``end``), it is never split, and it closes as soon as the pa
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -63,6 +64,10 @@ class BatchPolicy:
 
 def _size(record: RawRecord) -> int:
     return len(record.value or b"") + len(record.key or b"")
+
+
+def _offset(record: RawRecord) -> int:
+    return record.offset
 
 
 @dataclass(slots=True)
@@ -123,26 +128,52 @@ class Batcher:
         return batch is not None and batch.replay is not None
 
     def add(self, records: Iterable[RawRecord], now: float) -> None:
-        """Append records (in offset order per partition) to their partition's open batch."""
-        policy = self.policy
+        """Append records (in offset order per partition) to their partitions' open batches."""
+        runs: dict[TopicPartitionKey, list[RawRecord]] = {}
         for record in records:
-            key = (record.topic, record.partition)
+            runs.setdefault((record.topic, record.partition), []).append(record)
+        for key, run in runs.items():
+            self.add_partition(key, run, now)
+
+    def add_partition(
+        self, key: TopicPartitionKey, records: Sequence[RawRecord], now: float
+    ) -> None:
+        """Append consecutive records of one partition (what ``getmany`` returns per partition)."""
+        policy = self.policy
+        pos, total = 0, len(records)
+        while pos < total:
             batch = self._open.get(key)
-            if batch is not None and batch.replay is not None and record.offset > batch.replay[1]:
-                self._close(batch)
-                batch = None
             if batch is None:
-                batch = self._open[key] = PartitionBatch(record.topic, record.partition, now)
-            batch.records.append(record)
-            size = _size(record)
-            batch.nbytes += size
-            self.buffered_rows += 1
-            self.buffered_bytes += size
+                batch = self._open[key] = PartitionBatch(key[0], key[1], now)
             if batch.replay is not None:
-                if record.offset >= batch.replay[1]:
+                end = batch.replay[1]
+                cut = bisect.bisect_right(records, end, lo=pos, key=_offset)
+                self._append(batch, records[pos:cut])
+                if cut < total or (batch.records and batch.records[-1].offset >= end):
                     self._close(batch)
-            elif len(batch.records) >= policy.max_rows or batch.nbytes >= policy.max_bytes:
+                pos = cut
+                continue
+            chunk = records[pos : pos + policy.max_rows - len(batch.records)]
+            size = sum(map(_size, chunk))
+            if batch.nbytes + size > policy.max_bytes:
+                # cut exactly at the byte bound
+                room, taken = policy.max_bytes - batch.nbytes, 0
+                for n, record in enumerate(chunk):
+                    taken += _size(record)
+                    if taken >= room:
+                        chunk = chunk[: n + 1]
+                        break
+            self._append(batch, chunk)
+            if len(batch.records) >= policy.max_rows or batch.nbytes >= policy.max_bytes:
                 self._close(batch)
+            pos += len(chunk)
+
+    def _append(self, batch: PartitionBatch, chunk: Sequence[RawRecord]) -> None:
+        size = sum(map(_size, chunk))
+        batch.records.extend(chunk)
+        batch.nbytes += size
+        self.buffered_rows += len(chunk)
+        self.buffered_bytes += size
 
     def _close(self, batch: PartitionBatch) -> None:
         del self._open[batch.key]

@@ -218,6 +218,8 @@ class ClickHouseSink:
             raise self._fatal
         batcher = self._batcher
         if batcher.over_limit() or (self._cycle is not None and batcher.has_closed()):
+            # closed batches wait for the cycle in flight anyway: fetching more only competes
+            # with it for the CPU; the open batches keep filling up to the buffer limit
             await self._await_cycle()
         if not batcher.over_limit():
             data = await self._consumer.getmany(
@@ -228,7 +230,7 @@ class ClickHouseSink:
                 key = (tp.topic, tp.partition)
                 if key in self._assigned and records:
                     self._next.setdefault(key, records[0].offset)
-                    batcher.add(records, now)
+                    batcher.add_partition(key, records, now)
         await self._await_cycle_if_done()
         if self._cycle is None:
             ready = batcher.ready(time.monotonic())
@@ -286,7 +288,9 @@ class ClickHouseSink:
             for b in batches
         }
         fresh = [intents[b.key] for b in batches if b.replay is None]
+        started = time.perf_counter()
         await self._retrying("write intents", self._store.write, fresh)
+        written = time.perf_counter()
         gate = asyncio.Semaphore(self.config.insert_concurrency)
         done: list[Intent] = []
 
@@ -301,7 +305,16 @@ class ClickHouseSink:
                     group.create_task(one(batch))
         except BaseExceptionGroup as eg:
             raise eg.exceptions[0] from None
+        inserted = time.perf_counter()
         await self._retrying("write done intents", self._store.write, done)
+        logger.debug(
+            "cycle batches=%d rows=%d intents=%.3fs batches=%.3fs done=%.3fs",
+            len(batches),
+            sum(i.rows for i in done),
+            written - started,
+            inserted - written,
+            time.perf_counter() - inserted,
+        )
         offsets = {TopicPartition(i.topic, i.partition): i.next_offset for i in done}
         for intent in done:
             self._next[intent.key] = intent.next_offset
@@ -313,11 +326,12 @@ class ClickHouseSink:
         assert self._dlq is not None
         route = self.routes[batch.topic]
         layout = self._layouts[batch.topic]
-        values = [r.value for r in batch.records]
-        missing = await self._retrying("registry", self._registry.prime, self._codec, values)
+        headers = {r.value[:5] for r in batch.records if r.value}  # a few distinct schema ids
+        missing = await self._retrying("registry", self._registry.prime, self._codec, headers)
         if missing:
             logger.debug("schema ids unknown to the registry: %s", sorted(missing))
         consumer = self.config.group_id
+        started = time.perf_counter()
         prepared = await asyncio.to_thread(
             prepare_batch, batch, route, layout, self._codec, consumer
         )
@@ -340,6 +354,13 @@ class ClickHouseSink:
                         f"{layout.table} rejected batch {batch.token} and no record explains it: {exc}"
                     ) from exc
                 prepared = retry
+        logger.debug(
+            "batch %s rows=%d prepare=%.3fs insert=%.3fs",
+            batch.token,
+            prepared.rows,
+            time.perf_counter() - started - latency,
+            latency,
+        )
         self._account(batch, route, prepared, latency)
         return prepared
 
@@ -379,7 +400,6 @@ class ClickHouseSink:
         if batch.replay is not None:
             self._rec.replayed += 1
             logger.info("replayed pending batch %s (%d rows)", batch.token, prepared.rows)
-        logger.debug("inserted %s rows=%d in %.3fs", batch.token, prepared.rows, latency)
 
     async def _commit(self, offsets: dict[Any, int]) -> None:
         if self._consumer is None or not offsets:

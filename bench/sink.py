@@ -1,0 +1,240 @@
+"""Sink throughput: Kafka → ClickHouse rows/s against a pre-filled topic, with a same-run baseline.
+
+``python -m bench.sink [--records 500000] [--partitions 6]`` starts a private local stack
+(Kafka, registry, ClickHouse on free ports in a temp folder), fills a quote topic with Avro
+records through the registry, then measures
+
+* baseline: a plain aiokafka consumer reading the same records (read_committed), records/s;
+* the sink: ``python -m sinks`` (default settings) in its own process, from its first inserted
+  row until every row is in ClickHouse, rows/s, and its peak RSS (``VmHWM``).
+
+It prints the figures and the sink/baseline ratio, then stops everything it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import clickhouse_connect
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from schemas import MARKET_TOPICS, AvroCodec, SchemaRegistry, event_id_for, value_subject
+from tastystream.stack import LocalStack, StackConfig
+
+REPO = Path(__file__).resolve().parents[1]
+T0 = 1_772_461_800_000_000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _quote(i: int) -> dict[str, Any]:
+    sym = f"SYM{i % 500}"
+    record: dict[str, Any] = {
+        "ts_event": T0 + i * 1000,
+        "ts_ingest": T0 + i * 1000 + 50,
+        "source": "bench:sink",
+        "symbol": sym,
+        "streamer_symbol": sym,
+        "instrument_type": "Equity",
+        "sequence": i % 1_000_000,
+        "time_nano_part": 0,
+        "bid_time": T0 + i * 1000,
+        "bid_exchange_code": "Q",
+        "bid_price": 100.0 + (i % 1000) / 100,
+        "bid_size": float(100 + i % 7),
+        "ask_time": T0 + i * 1000,
+        "ask_exchange_code": "Q",
+        "ask_price": 100.01 + (i % 1000) / 100,
+        "ask_size": float(200 + i % 5),
+    }
+    record["event_id"] = event_id_for("Quote", record)
+    return record
+
+
+async def _fill(cfg: StackConfig, topic: str, n: int, partitions: int) -> float:
+    admin = AIOKafkaAdminClient(bootstrap_servers=cfg.kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, partitions, 1)])
+    finally:
+        await admin.close()
+    spec = MARKET_TOPICS["Quote"]
+    async with SchemaRegistry(cfg.registry_url) as registry:
+        sid = await registry.register(value_subject(topic), spec.schema_text())
+    codec = AvroCodec()
+    codec.add(sid, spec.schema_text())
+    producer = AIOKafkaProducer(
+        bootstrap_servers=cfg.kafka_bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        compression_type="lz4",
+        linger_ms=20,
+        max_batch_size=256 * 1024,
+    )
+    await producer.start()
+    started = time.perf_counter()
+    try:
+        chunk = 20_000
+        for start in range(0, n, chunk):
+            records = [_quote(i) for i in range(start, min(n, start + chunk))]
+            values = codec.encode_many(sid, records)
+            futures = [
+                await producer.send(topic, value=v, key=spec.key_of(r))
+                for r, v in zip(records, values, strict=True)
+            ]
+            await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    return time.perf_counter() - started
+
+
+async def _baseline(cfg: StackConfig, topic: str, n: int, partitions: int) -> float:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=cfg.kafka_bootstrap,
+        isolation_level="read_committed",
+        enable_auto_commit=False,
+        max_partition_fetch_bytes=1024 * 1024,
+        fetch_max_bytes=16 * 1024 * 1024,
+    )
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        seen = 0
+        started = time.perf_counter()
+        while seen < n:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=10_000)
+            seen += sum(len(records) for records in batch.values())
+        return n / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+def _count(client: Any, database: str) -> int:
+    try:
+        return int(client.command(f"SELECT count() FROM {database}.quotes"))
+    except Exception:  # database not migrated yet
+        return 0
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _sink(
+    cfg: StackConfig, topic: str, n: int, log: Path
+) -> tuple[float, float, float, float]:
+    database = f"bench_{os.getpid()}"
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP": cfg.kafka_bootstrap,
+        "SCHEMA_REGISTRY_URL": cfg.registry_url,
+        "CLICKHOUSE_URL": cfg.clickhouse_url,
+        "CLICKHOUSE_DATABASE": database,
+        "LOG_LEVEL": "INFO",
+    }
+    args = [sys.executable, "-m", "sinks", "--group", f"bench-{os.getpid()}", "--topic", topic]
+    client = clickhouse_connect.get_client(dsn=cfg.clickhouse_url, autogenerate_session_id=False)
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            *args, cwd=REPO, env=env, stdout=out, stderr=out
+        )
+    launched = time.perf_counter()
+    try:
+        first_at, first_rows, first_cpu = 0.0, 0, 0.0
+        deadline = launched + 600
+        while time.perf_counter() < deadline:
+            rows = await asyncio.to_thread(_count, client, database)
+            now = time.perf_counter()
+            if rows and not first_at:
+                first_at, first_rows, first_cpu = now, rows, _cpu_s(proc.pid)
+            if rows >= n:
+                rss, cpu = _peak_rss_mb(proc.pid), _cpu_s(proc.pid) - first_cpu
+                return (
+                    (n - first_rows) / (now - first_at),
+                    now - launched,
+                    rss,
+                    cpu / (now - first_at),
+                )
+            if proc.returncode is not None:
+                raise RuntimeError(f"sink exited early; see {log}")
+            await asyncio.sleep(0.25)
+        raise RuntimeError(f"sink did not finish in time; see {log}")
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            await asyncio.wait_for(proc.wait(), 60)
+        client.close()
+
+
+async def _main(n: int, partitions: int, keep_log: bool) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-sink-") as tmp:
+        cfg = StackConfig(
+            dir=Path(tmp),
+            kafka_port=_free_port(),
+            kafka_controller_port=_free_port(),
+            registry_port=_free_port(),
+            clickhouse_port=_free_port(),
+        )
+        stack = LocalStack(cfg)
+        try:
+            statuses = await stack.up(["kafka", "registry", "clickhouse"])
+            bad = [s for s in statuses if s.state != "running"]
+            if bad:
+                raise RuntimeError(f"stack did not start: {bad}")
+            topic = f"bench{os.getpid()}.{MARKET_TOPICS['Quote'].name}"
+            fill_s = await _fill(cfg, topic, n, partitions)
+            print(
+                f"pre-filled {n:,} quote records in {partitions} partitions ({n / fill_s:,.0f}/s)"
+            )
+            base = await _baseline(cfg, topic, n, partitions)
+            print(f"baseline  raw aiokafka consume:   {base:>10,.0f} records/s")
+            log = Path(tmp) / "sink.log"
+            rate, wall, rss, cores = await _sink(cfg, topic, n, log)
+            print(f"sink      Kafka → ClickHouse:     {rate:>10,.0f} rows/s (steady state)")
+            print(f"sink      wall time incl. start:  {wall:>10.1f} s  ({n / wall:,.0f} rows/s)")
+            print(f"ratio     sink / baseline:        {rate / base:>10.2f}")
+            print(f"sink      peak RSS:               {rss:>10.0f} MB (target < 500 MB)")
+            print(
+                f"sink      CPU while inserting:    {cores:>10.2f} cores (machine: {os.cpu_count()})"
+            )
+            if keep_log:
+                print(log.read_text()[-4000:])
+        finally:
+            stack.down()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.sink", description=__doc__)
+    parser.add_argument("--records", type=int, default=500_000)
+    parser.add_argument("--partitions", type=int, default=6)
+    parser.add_argument("--show-log", action="store_true", help="print the tail of the sink log")
+    args = parser.parse_args(argv)
+    asyncio.run(_main(args.records, args.partitions, args.show_log))
+
+
+if __name__ == "__main__":
+    main()
