@@ -188,10 +188,7 @@ class OrderEngine(placement.PlacementMixin):
         status = order.status
         now = self.market.clock.now()
         if status == "Received":
-            symbol = order.legs[0].symbol
-            inst = self.market.catalog.instrument(symbol)
-            collection = inst.market_collection if inst else "Equity"
-            if self.market.session_state(collection) in tradable_states(order.time_in_force):
+            if self.tradable(order):
                 order.routed_at = now
                 self._set_status(order, "Routed")
         elif status == "Routed":
@@ -217,8 +214,7 @@ class OrderEngine(placement.PlacementMixin):
             if order.replacing_order_id in self.state.orders:
                 replacement = self.state.orders[order.replacing_order_id]
                 if replacement.status == "Contingent":
-                    replacement.routed_at = now
-                    self._set_status(replacement, "Routed")
+                    self.route_contingent(replacement)
 
     def _reject_reason(self, order: Order) -> str | None:
         if order.behavior == "reject":
@@ -370,11 +366,21 @@ class OrderEngine(placement.PlacementMixin):
         order.cancelled_at = self.market.clock.now()
         self._set_status(order, "Cancelled")
 
+    def tradable(self, order: Order) -> bool:
+        """Is the order's session open for its time-in-force right now?"""
+        inst = self.market.catalog.instrument(order.legs[0].symbol)
+        collection = inst.market_collection if inst else "Equity"
+        return self.market.session_state(collection) in tradable_states(order.time_in_force)
+
     def route_contingent(self, order: Order) -> None:
-        """Release a contingent order (its trigger filled): it routes like a new order."""
+        """Release a contingent order (its trigger filled, or the order it replaces is gone):
+        it routes like a new order — or waits ``Received`` while its market is closed."""
         order.contingent_status = None
-        order.routed_at = self.market.clock.now()
-        self._set_status(order, "Routed")
+        if self.tradable(order):
+            order.routed_at = self.market.clock.now()
+            self._set_status(order, "Routed")
+        else:
+            self._set_status(order, "Received")
         self.wake()
 
     def publish_order(self, order: Order) -> None:

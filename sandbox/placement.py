@@ -273,8 +273,9 @@ class PlacementMixin:
         if not isinstance(body, dict):
             raise OrderError(400, "invalid_request", "order body must be a JSON object")
         merged = original.to_wire()
-        for key in ("price", "price-effect", "order-type", "time-in-force", "stop-trigger"):
-            merged.pop(key, None)
+        if "order-type" in body:  # a new order type brings its own price fields
+            for key in ("price", "price-effect", "stop-trigger", "value", "value-effect"):
+                merged.pop(key, None)
         merged.update({k: v for k, v in body.items() if k != "legs"})
         legs = body.get("legs")
         if legs:

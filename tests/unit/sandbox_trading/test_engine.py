@@ -234,3 +234,22 @@ def test_option_spread_limit_fills_both_legs_at_the_touch(rig: Rig) -> None:
     assert prices == {SPY_CALL: Decimal("10.30"), SPY_CALL_2: Decimal("6.00")}
     ledger = rig.engine.ledger(ACCOUNT)
     assert ledger.positions[SPY_CALL_2].quantity == -1
+
+
+def test_replacing_while_closed_waits_received_until_the_open(rig: Rig) -> None:
+    rig.market.session = "Closed"
+    data = rig.engine.place(
+        ACCOUNT, equity_order(order_type="Limit", price="150", **{"price-effect": "Debit"})
+    )
+    new = rig.engine.replace(
+        ACCOUNT, data["order"]["id"], {"price": "151", "price-effect": "Debit"}
+    )
+    assert not isinstance(new, dict)
+    rig.settle()
+    assert (rig.engine.state.orders[data["order"]["id"]].status, new.status) == (
+        "Cancelled",
+        "Received",
+    )
+    rig.market.session = "Open"
+    rig.settle()
+    assert new.status == "Live"
