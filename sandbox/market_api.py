@@ -90,6 +90,8 @@ def market_data_wire(market: Market, model: Model, tick: Tick) -> dict[str, Any]
         wire["year-high-price"] = _num(model.round(stats.year_high), p)
     if model.adv > 0 and not info.is_index:
         wire["volume"] = _num(stats.volume, 1)
+        if model.collection == sessions.EQUITY and model.kind == "spot":
+            wire["volume-ext"] = _num(math.floor(stats.volume * 0.02), 1)
     spec = EQUITY_BY_SYMBOL.get(info.symbol)
     if spec is not None:
         wire["beta"] = _num(spec.beta, 9)

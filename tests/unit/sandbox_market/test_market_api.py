@@ -204,3 +204,48 @@ async def test_sessions_reflect_the_clock(api: httpx.AsyncClient, market: Market
     assert items[0]["instrument-collection"] == "CME"
     holidays = await data(api, "/market-time/equities/holidays")
     assert "2026-11-26" in holidays["market-holidays"]
+
+
+def _missing(ours: dict[str, Any], real: dict[str, Any]) -> set[str]:
+    return set(real) - set(ours)
+
+
+async def test_objects_carry_every_field_of_the_real_captures(api: httpx.AsyncClient) -> None:
+    def real(name: str) -> Any:
+        return json.loads((FIXTURES / name).read_text())
+
+    nested = (await data(api, "/option-chains/AAPL/nested"))["items"][0]
+    real_nested = real("mcp-tastytrade_get_option_chain_nested.json")["items"][0]
+    assert not _missing(nested, real_nested)
+    assert not _missing(nested["expirations"][0], real_nested["expirations"][0])
+    assert not _missing(
+        nested["expirations"][0]["strikes"][0], real_nested["expirations"][0]["strikes"][0]
+    )
+    assert not _missing(nested["deliverables"][0], real_nested["deliverables"][0])
+    compact = (await data(api, "/option-chains/AAPL/compact"))["items"][0]
+    assert not _missing(compact, real("mcp-tastytrade_get_option_chain_compact.json")["items"][0])
+    session = await data(api, "/market-time/equities/sessions/current")
+    real_session = real("captures-market-session-current.json")
+    assert not _missing(session, real_session)
+    assert not _missing(session["next-session"], real_session["next-session"])
+    fop_product = (await data(api, "/instruments/future-option-products"))["items"][0]
+    assert not _missing(
+        fop_product, real("mcp-tastytrade_get_future_option_products.json")["items"][0]
+    )
+    product = await data(api, "/instruments/future-products/CME/ES")
+    real_product = real("mcp-tastytrade_get_future_product.json")
+    assert not _missing(product, real_product)
+    assert not _missing(product["option-products"][0], real_product["option-products"][0])
+    search = (await data(api, "/instruments/search?query=CL"))["items"][0]
+    assert not _missing(search, real("captures-instrument-search.json")["items"][0])
+    precisions = (await data(api, "/instruments/quantity-decimal-precisions"))["items"]
+    assert not _missing(
+        precisions[0], real("captures-quantity-decimal-precisions.json")["items"][1]
+    )
+    quotes = {
+        q["symbol"]: q
+        for q in (await data(api, "/market-data/by-type?equity=META&index=SPX"))["items"]
+    }
+    real_quotes = {q["symbol"]: q for q in real("mcp-tastytrade_get_quote.json")["items"]}
+    assert _missing(quotes["META"], real_quotes["META"]) <= {"close"}
+    assert _missing(quotes["SPX"], real_quotes["SPX"]) <= {"close"}
