@@ -184,9 +184,20 @@ class OrderEngine(placement.PlacementMixin):
             self._seen_orders = len(orders)
         return [orders[i] for i in self._active_ids]
 
+    def _instrument_expired(self, order: Order) -> bool:
+        now = self.market.clock.now()
+        for leg in order.legs:
+            info = self.market.catalog.instrument(leg.symbol)
+            if info is None or (info.expires_at is not None and info.expires_at <= now):
+                return True
+        return False
+
     def _advance(self, order: Order) -> None:
         status = order.status
         now = self.market.clock.now()
+        if status in ("Received", "Live") and self._instrument_expired(order):
+            self._expire(order)
+            return
         if status == "Received":
             if self.tradable(order):
                 order.routed_at = now
@@ -235,11 +246,6 @@ class OrderEngine(placement.PlacementMixin):
         collection = inst.market_collection if inst else "Equity"
         state = self.market.session_state(collection)
         now = self.market.clock.now()
-        for leg in order.legs:
-            leg_info = self.market.catalog.instrument(leg.symbol)
-            if leg_info is None or (leg_info.expires_at is not None and leg_info.expires_at <= now):
-                self._expire(order)
-                return
         today = now.date().isoformat()
         if order.time_in_force == "GTD" and order.gtc_date and today > order.gtc_date:
             self._expire(order)
