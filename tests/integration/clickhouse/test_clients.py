@@ -227,3 +227,34 @@ def test_sigterm_lets_an_inflight_insert_finish(
             http.post("/", content="SELECT count(), sum(a) FROM t").text
             == f"20000\t{sum(range(20000))}\n"
         )
+
+
+def test_more_clients_than_query_slots(server: RunningServer) -> None:
+    """24 clients (the server runs 16 queries at once, the rest queue) insert and read exactly."""
+    admin = clickhouse_connect.get_client(host="127.0.0.1", port=server.port)
+    admin.command("CREATE TABLE busy (w UInt32, i UInt64) ENGINE = MergeTree ORDER BY (w, i)")
+    errors: list[BaseException] = []
+
+    def worker(w: int) -> None:
+        client = clickhouse_connect.get_client(host="127.0.0.1", port=server.port)
+        try:
+            for k in range(5):
+                rows = [[w, k * 500 + i] for i in range(500)]
+                client.insert("busy", rows, column_names=["w", "i"])
+                got = client.command(
+                    "SELECT count() FROM busy WHERE w = {w:UInt32}", parameters={"w": w}
+                )
+                assert got == (k + 1) * 500
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            client.close()
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors[:3]
+    assert admin.query("SELECT count(), uniqExact(w) FROM busy").result_rows == [(24 * 2500, 24)]
+    admin.close()
