@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -129,7 +130,14 @@ class ClickHouseApp:
                 body.set_limit(self.limits.max_body_size)
                 params += parse_form(await body.read_all(), headers["content-type"])
             request = parse_request(method, params, headers, self.credentials)
+            started = time.perf_counter()
             await self._execute(request, body, responder)
+            log.debug(
+                "query %s done in %.1f ms (session=%s)",
+                request.query_id,
+                (time.perf_counter() - started) * 1000,
+                request.session_id,
+            )
         except ClientDisconnected:
             log.info("client of query %s disconnected", request.query_id if request else None)
         except Exception as exc:
