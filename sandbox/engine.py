@@ -20,6 +20,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -32,7 +33,7 @@ from sandbox.matching import deplete, plan_fill, signature, stop_triggered
 from sandbox.orders import Fill, Order
 from sandbox.preflight import tradable_states
 from sandbox.state import TradingState
-from sandbox.venue import BookLike, MarketLike, mark_of
+from sandbox.venue import BookLike, InstrumentLike, MarketLike, mark_of
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,8 @@ class OrderEngine(placement.PlacementMixin):
         self._watched: set[str] = set()
         self._active_ids: list[int] = []
         self._next_expiry_check = 0.0
+        self._instruments: dict[str, InstrumentLike | None] = {}
+        self._instruments_day: date | None = None
         self._seen_orders = -1
         # liquidity already taken from a displayed book: symbol -> (book signature, bid, ask)
         self._taken: dict[str, tuple[tuple[object, ...], Decimal, Decimal]] = {}
@@ -90,6 +93,16 @@ class OrderEngine(placement.PlacementMixin):
     def ledger(self, account_number: str) -> AccountLedger:
         self.ensure_ledgers()
         return self.state.ledgers[account_number]
+
+    def instrument(self, symbol: str) -> InstrumentLike | None:
+        """The catalogue's instrument, cached for the current simulated day (lookups are hot)."""
+        today = self.market.clock.now().date()
+        if today != self._instruments_day:
+            self._instruments.clear()
+            self._instruments_day = today
+        if symbol not in self._instruments:
+            self._instruments[symbol] = self.market.catalog.instrument(symbol)
+        return self._instruments[symbol]
 
     def mark(self, symbol: str) -> Decimal | None:
         return mark_of(self.market, symbol)
@@ -187,7 +200,7 @@ class OrderEngine(placement.PlacementMixin):
     def _instrument_expired(self, order: Order) -> bool:
         now = self.market.clock.now()
         for leg in order.legs:
-            info = self.market.catalog.instrument(leg.symbol)
+            info = self.instrument(leg.symbol)
             if info is None or (info.expires_at is not None and info.expires_at <= now):
                 return True
         return False
@@ -234,7 +247,7 @@ class OrderEngine(placement.PlacementMixin):
             reason = self.faults.take_reject(leg.symbol)
             if reason:
                 return reason
-        inst = self.market.catalog.instrument(order.legs[0].symbol)
+        inst = self.instrument(order.legs[0].symbol)
         if len(order.legs) == 1 and inst is not None and order.price is not None:
             tick = inst.tick_size
             if tick > 0 and order.price % tick != 0:
@@ -242,7 +255,7 @@ class OrderEngine(placement.PlacementMixin):
         return None
 
     def _work(self, order: Order, *, first: bool) -> None:
-        inst = self.market.catalog.instrument(order.legs[0].symbol)
+        inst = self.instrument(order.legs[0].symbol)
         collection = inst.market_collection if inst else "Equity"
         state = self.market.session_state(collection)
         now = self.market.clock.now()
@@ -293,7 +306,7 @@ class OrderEngine(placement.PlacementMixin):
         for leg in order.legs:
             qty = quantities[leg.symbol]
             price = prices[leg.symbol]
-            inst = self.market.catalog.instrument(leg.symbol)
+            inst = self.instrument(leg.symbol)
             if inst is None or qty <= 0:
                 continue
             fees = leg_fees(inst.instrument_type, leg.action, qty, price, inst.multiplier)
@@ -374,7 +387,7 @@ class OrderEngine(placement.PlacementMixin):
 
     def tradable(self, order: Order) -> bool:
         """Is the order's session open for its time-in-force right now?"""
-        inst = self.market.catalog.instrument(order.legs[0].symbol)
+        inst = self.instrument(order.legs[0].symbol)
         collection = inst.market_collection if inst else "Equity"
         return self.market.session_state(collection) in tradable_states(order.time_in_force)
 

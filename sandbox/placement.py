@@ -16,7 +16,7 @@ from sandbox.matching import estimate_prices
 from sandbox.orders import Leg, Order, OrderError, OrderRequestError, parse_order
 from sandbox.preflight import Preflight, check
 from sandbox.state import TradingState
-from sandbox.venue import BookLike, MarketLike
+from sandbox.venue import BookLike, InstrumentLike, MarketLike
 from sandbox.wire import dec
 
 ZERO = Decimal(0)
@@ -36,6 +36,8 @@ class PlacementMixin:
     if TYPE_CHECKING:  # provided by OrderEngine
 
         def ledger(self, account_number: str) -> AccountLedger: ...
+
+        def instrument(self, symbol: str) -> InstrumentLike | None: ...
 
         def mark(self, symbol: str) -> Decimal | None: ...
 
@@ -60,7 +62,7 @@ class PlacementMixin:
     def order_fees(self, order: Order, prices: dict[str, Decimal]) -> Fees:
         fees = Fees()
         for leg in order.legs:
-            inst = self.market.catalog.instrument(leg.symbol)
+            inst = self.instrument(leg.symbol)
             if inst is None:
                 continue
             qty = leg.remaining if leg.remaining else leg.quantity
@@ -77,7 +79,7 @@ class PlacementMixin:
         prices = estimate_prices(order, self.books(order) or {})
         now = self.market.clock.now()
         for leg in order.legs:
-            inst = self.market.catalog.instrument(leg.symbol)
+            inst = self.instrument(leg.symbol)
             if inst is None or leg.symbol not in prices:
                 continue
             template = Position(
@@ -103,7 +105,7 @@ class PlacementMixin:
         sim = copy.deepcopy(ledger)
         now = self.market.clock.now()
         for leg in order.legs:
-            inst = self.market.catalog.instrument(leg.symbol)
+            inst = self.instrument(leg.symbol)
             if inst is None:
                 continue
             qty = leg.remaining if leg.remaining else leg.quantity
