@@ -131,8 +131,6 @@ class DxlinkService:
                 finally:
                     await self._close(conn, 1000, "Bye")
                     writer.cancel()
-        except* asyncio.CancelledError:
-            pass
         except* Exception as group:  # a broken socket must not take the app down
             log.debug("dxlink: connection %d ended: %r", conn.id, group.exceptions)
         finally:
