@@ -50,6 +50,12 @@ class QuoteAlerts:
             return self._config.other_customer.user_external_id
         return self._config.customer.user_external_id
 
+    def prime(self) -> None:
+        """Check every pending alert once (after a restart nobody else asks for its symbol,
+        and asking makes the market report that symbol's changes)."""
+        for symbol in {r["alert"]["symbol"] for r in self._state.alerts.values()}:
+            self.on_book(symbol)
+
     def on_book(self, symbol: str) -> None:
         """Market listener: trigger pending alerts on ``symbol``."""
         for record in list(self._state.alerts.values()):

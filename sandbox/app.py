@@ -128,6 +128,7 @@ def create_app(config: SandboxConfig, market: MarketLike) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         unsubscribe = market.add_listener(runtime.alerts.on_book)
+        runtime.alerts.prime()
         async with asyncio.TaskGroup() as group:
             tasks = [
                 group.create_task(market.run(), name="sandbox-market"),
