@@ -44,6 +44,16 @@ HEAD_BYTES: Final = 1 << 20
 _STREAMED: Final = frozenset(
     {"SELECT", "WITH"}
 )  # the SQL of an INSERT must start within this many bytes
+_PREFLIGHT: Final = [
+    (b"access-control-allow-origin", b"*"),
+    (
+        b"access-control-allow-headers",
+        b"origin, x-requested-with, x-clickhouse-format, "
+        b"x-clickhouse-user, x-clickhouse-key, authorization, content-type",
+    ),
+    (b"access-control-allow-methods", b"POST, GET, OPTIONS"),
+    (b"access-control-max-age", b"86400"),
+]
 _NOT_FOUND: Final = (
     "There is no handle {path}\n\nUse / or /ping for health checks.\n"
     "Or /replicas_status for more sophisticated health checks.\n\n"
@@ -83,7 +93,10 @@ class ClickHouseApp:
         path: str = scope.get("path", "/")
         method: str = scope.get("method", "GET").upper()
         query_string: bytes = scope.get("query_string", b"")
-        if path in ("/ping", "/replicas_status") or (
+        if method == "OPTIONS":  # CORS preflight, as ClickHouse's default http_options_response
+            await send({"type": "http.response.start", "status": 204, "headers": _PREFLIGHT})
+            await send({"type": "http.response.body", "body": b""})
+        elif path in ("/ping", "/replicas_status") or (
             path == "/" and method in ("GET", "HEAD") and not query_string
         ):
             await self._plain(send, 200, "Ok.\n")
@@ -101,13 +114,15 @@ class ClickHouseApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    def _base_headers(self, query_id: str | None) -> list[tuple[bytes, bytes]]:
+    def _base_headers(self, request: QueryRequest | None) -> list[tuple[bytes, bytes]]:
         headers = [
             (b"x-clickhouse-server-display-name", self.engine.display_name.encode()),
             (b"x-clickhouse-timezone", self.engine.timezone.encode()),
         ]
-        if query_id:
-            headers.append((b"x-clickhouse-query-id", query_id.encode()))
+        if request is not None:
+            headers.append((b"x-clickhouse-query-id", request.query_id.encode()))
+            if request.settings.get("add_http_cors_header", "0").strip().lower() in ("1", "true"):
+                headers.append((b"access-control-allow-origin", b"*"))
         return headers
 
     async def _plain(self, send: Send, status: int, text: str) -> None:
@@ -120,9 +135,7 @@ class ClickHouseApp:
     ) -> None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         request: QueryRequest | None = None
-        responder = Responder(
-            send, lambda: self._base_headers(request.query_id if request else None)
-        )
+        responder = Responder(send, lambda: self._base_headers(request))
         try:
             params = parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True)
             body = BodyReader(receive, headers.get("content-encoding"), self.limits.receive_timeout)
