@@ -24,7 +24,8 @@ Every admin request needs the header ``X-Sandbox-Admin: <admin secret>`` (defaul
 ``POST /_sandbox/accounts/{n}/status``      ``{"is-closing-only"?, "is-frozen"?}`` account
                                              standing; pushes ``TradingStatus``
 ``POST /_sandbox/accounts/{n}/deposit``     ``{"amount"}`` deposit (negative: withdrawal);
-                                             books a Money Movement, pushes ``AccountBalance``
+                                             books a Money Movement, pushes
+                                             ``ExternalTransaction`` and ``AccountBalance``
 ``POST /_sandbox/reset``                     wipe orders, positions, transactions, watchlists
                                              and alerts; fresh cash; faults cleared
 ==========================================  ===================================================
@@ -50,7 +51,7 @@ from sandbox.config import SandboxConfig
 from sandbox.engine import OrderEngine
 from sandbox.faults import Faults
 from sandbox.ledger import AccountLedger, money_transaction
-from sandbox.wire import data_response, error_response, iso
+from sandbox.wire import data_response, dec, error_response, iso
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +180,27 @@ class SandboxAdmin:
             executed_at=now,
         )
         ledger.record_transaction(tx)
+        self.hub.publish(
+            account_number,
+            "ExternalTransaction",
+            {
+                "id": tx["id"],
+                "account-number": account_number,
+                "amount": dec(abs(amount)),
+                "bank-account-type": "CHECKING",
+                "banking-date": now.date().isoformat(),
+                "created-at": iso(now),
+                "direction": "Deposit" if amount > 0 else "Withdrawal",
+                "disbursement-type": "ACH",
+                "ext-transfer-id": f"sbx-{tx['id']}",
+                "funds-available-date": now.date().isoformat(),
+                "is-cancelable": False,
+                "is-clearing-accepted": True,
+                "state": "Completed",
+                "transfer-method": "ACH",
+                "updated-at": iso(now),
+            },
+        )
         self.engine.record_daily(account_number)
         self.engine.publish_balance(account_number)
         self.engine.on_change()

@@ -134,8 +134,13 @@ async def test_option_order_notification_objects_parse_cleanly(api: Api) -> None
 
 async def test_admin_pushed_objects_parse_cleanly(api: Api) -> None:
     admin = api.runtime.admin
+    recorder = Recorder()
+    admin.hub.publish = recorder.publish  # type: ignore[method-assign]
     clean(m.TradingStatus, admin.set_account_status(ACCOUNT, closing_only=True))
     clean(m.Transaction, admin.deposit(ACCOUNT, Decimal("-100")))
+    assert recorder.kinds() == ["TradingStatus", "ExternalTransaction", "AccountBalance"]
+    for _, kind, data in recorder.frames:
+        clean(m.NOTIFICATION_MODELS[kind], data)
     clean(m.AccountBalance, api.runtime.engine.balance(ACCOUNT))
 
 
