@@ -14,8 +14,8 @@ Compared per run, on the same text frames:
 * **ours**: :meth:`DXLinkStreamer`'s decode path exactly: ``orjson.loads`` of the frame and
   :meth:`CompactDecoder.decode` into typed events (NaN/Infinity strings converted).
 
-The ratio ``ours / baseline`` (time per frame) is the machine-independent figure; the
-target is ≤ 2.0. ``orjson.loads`` alone is printed too for reference.
+The ratio ``ours / baseline`` (time for the same frames, measured back to back in each
+round; median over rounds) is the machine-independent figure; the target is ≤ 2.0. ``orjson.loads`` alone is printed too for reference.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import time
 from collections.abc import Callable
 from typing import Any
@@ -86,21 +87,17 @@ def make_frames(count: int, per_frame: int, seed: int) -> list[str]:
     return frames
 
 
-def _time(fn: Callable[[], int], rounds: int) -> tuple[float, int]:
-    best = float("inf")
-    produced = 0
-    for _ in range(rounds):
-        started = time.perf_counter()
-        produced = fn()
-        best = min(best, time.perf_counter() - started)
-    return best, produced
+def _once(fn: Callable[[], int]) -> tuple[float, int]:
+    started = time.perf_counter()
+    produced = fn()
+    return time.perf_counter() - started, produced
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--frames", type=int, default=2_000)
     parser.add_argument("--events-per-frame", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 
@@ -126,26 +123,35 @@ def main(argv: list[str] | None = None) -> None:
         return events
 
     ours()  # warm up layouts and caches
-    t_json, _ = _time(baseline, args.rounds)
-    t_orjson, _ = _time(orjson_only, args.rounds)
-    t_ours, events = _time(ours, args.rounds)
-    ratio = t_ours / t_json
+    # interleaved rounds: each round times all three back to back, so a load spike on this
+    # (shared) machine hits them alike; the judged figure is the median of per-round ratios
+    t_json = t_orjson = t_ours = float("inf")
+    ratios: list[float] = []
+    events = 0
+    for _ in range(args.rounds):
+        a, _unused = _once(baseline)
+        b, _unused = _once(orjson_only)
+        c, events = _once(ours)
+        t_json, t_orjson, t_ours = min(t_json, a), min(t_orjson, b), min(t_ours, c)
+        ratios.append(c / a)
+    ratio = statistics.median(ratios)
 
-    print(f"DXLink COMPACT decode benchmark (best of {args.rounds} rounds)")
+    print(f"DXLink COMPACT decode benchmark ({args.rounds} interleaved rounds, best times)")
     print(f"  frames: {len(frames):,}  events: {events:,}  bytes: {total_bytes / 1e6:.1f} MB")
+    for label, seconds in (
+        ("json.loads (baseline)", t_json),
+        ("orjson.loads (reference)", t_orjson),
+        ("orjson + decode to events", t_ours),
+    ):
+        print(
+            f"  {label + ':':28} {len(frames) / seconds:12,.0f} frames/s"
+            f"  {events / seconds:14,.0f} events/s"
+        )
+    verdict = "met" if ratio <= 2 else "MISSED"
     print(
-        f"  json.loads (baseline):       {len(frames) / t_json:12,.0f} frames/s  {events / t_json:14,.0f} events/s"
+        f"  ratio ours / json.loads:     {ratio:.2f}x median per round (target <= 2.00x: {verdict})"
     )
-    print(
-        f"  orjson.loads (reference):    {len(frames) / t_orjson:12,.0f} frames/s  {events / t_orjson:14,.0f} events/s"
-    )
-    print(
-        f"  orjson + decode to events:   {len(frames) / t_ours:12,.0f} frames/s  {events / t_ours:14,.0f} events/s"
-    )
-    print(
-        f"  ratio ours / json.loads:     {ratio:.2f}x  (target <= 2.00x: {'met' if ratio <= 2 else 'MISSED'})"
-    )
-    print(f"  ratio ours / orjson.loads:   {t_ours / t_orjson:.2f}x")
+    print(f"  ratio ours / orjson.loads:   {t_ours / t_orjson:.2f}x (best times)")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 COMPACT data is ``[eventType, flatValues, eventType, flatValues, …]`` where ``flatValues``
 concatenates events of exactly the configured field list (§5.2). A :class:`Layout` is
 precompiled per event type from that list: when the server's order equals our class order
-an event is one ``_make(slice)``; otherwise a precomputed ``itemgetter`` reorders the slice
+an event is one ``tuple.__new__(cls, slice)``; otherwise a precomputed ``itemgetter`` reorders the slice
 and pads fields the server does not send. Non-finite doubles arrive as the strings
 ``"NaN"``/``"Infinity"``/``"-Infinity"`` and are converted only in numeric positions, and
 only when the raw frame contains such a string at all. Malformed data raises
@@ -109,12 +109,15 @@ class Layout:
             )
         if specials:
             _convert_specials(flat, width, self.numeric, self.event_type)
-        make = self.cls._make
+        # tuple.__new__ straight away: NamedTuple._make adds a Python-level length check that
+        # the layout already guarantees (every slice has exactly the class's field count)
+        cls: Any = self.cls
+        new = tuple.__new__
         if self.getter is None:
-            return [make(flat[i : i + width]) for i in range(0, len(flat), width)]
+            return [new(cls, flat[i : i + width]) for i in range(0, len(flat), width)]
         getter = self.getter
         pad = list(self.padding)
-        return [make(getter(flat[i : i + width] + pad)) for i in range(0, len(flat), width)]
+        return [new(cls, getter(flat[i : i + width] + pad)) for i in range(0, len(flat), width)]
 
 
 def _convert_specials(
