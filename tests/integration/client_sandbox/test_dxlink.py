@@ -21,7 +21,13 @@ from adapters.tastytrade import (
     StreamState,
 )
 from sandbox.server import SandboxServer
-from tests.integration.client_sandbox.conftest import OPEN, admin, warnings_of
+from tests.integration.client_sandbox.conftest import (
+    OPEN,
+    admin,
+    open_client,
+    open_sandbox,
+    warnings_of,
+)
 from tests.integration.client_sandbox.streams import Collector
 from tests.support import eventually
 
@@ -175,3 +181,27 @@ async def test_reconnect_after_all_tokens_expired(
     kinds: list[Any] = [type(e).__name__ for e in client.errors.drain()]
     assert "StreamDisconnected" in kinds
     assert "Unrecoverable" not in kinds
+
+
+async def test_quote_token_is_renewed_before_it_expires_without_reconnecting() -> None:
+    async with (
+        open_sandbox(quote_token_ttl=2.0) as server,
+        open_client(server) as client,
+        client.dxlink(aggregation_period=0.05) as dx,
+    ):
+        with dx.listen() as listener:
+            events = Collector(listener)
+            await dx.subscribe("Quote", ["SPY"])
+
+            async def renewed() -> bool:
+                return client.quote_tokens.fetches >= 2
+
+            await eventually(renewed, timeout=10, interval=0.05, message="token never renewed")
+            renewed_at = len(events.pump())
+
+            async def flowing() -> bool:
+                return len(events.pump()) > renewed_at + 2
+
+            await eventually(flowing, timeout=10, interval=0.05, message="quotes stopped")
+        assert dx.generation == 1  # re-authorized in place, no reconnect
+        assert client.errors.drain() == []
