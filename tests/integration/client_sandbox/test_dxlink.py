@@ -3,6 +3,7 @@ history with snapshot flags, reconnect after a forced drop (no re-subscribe), ex
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -205,3 +206,46 @@ async def test_quote_token_is_renewed_before_it_expires_without_reconnecting() -
             await eventually(flowing, timeout=10, interval=0.05, message="quotes stopped")
         assert dx.generation == 1  # re-authorized in place, no reconnect
         assert client.errors.drain() == []
+
+
+async def test_index_quotes_carry_nan_sizes_and_unsubscribe_stops_a_symbol(
+    client: Client, dx: DXLinkStreamer
+) -> None:
+    def quotes(symbol: str, since: int = 0) -> list[Quote]:
+        return [
+            e for e in events.items[since:] if isinstance(e, Quote) and e.event_symbol == symbol
+        ]
+
+    with dx.listen() as listener:
+        events = Collector(listener)
+        await dx.subscribe("Quote", ["SPX", "SPY"])
+
+        async def both() -> bool:
+            events.pump()
+            return bool(quotes("SPX")) and bool(quotes("SPY"))
+
+        await eventually(both, timeout=10, interval=0.02)
+        spx = quotes("SPX")[0]
+        assert math.isnan(spx.bid_size)
+        assert math.isnan(spx.ask_size)
+        assert 0 < spx.bid_price <= spx.ask_price  # prices are real numbers
+        assert spx.bid_exchange_code == "\x00"  # indices send NUL exchange codes
+        assert not math.isnan(quotes("SPY")[0].bid_size)
+
+        await dx.unsubscribe("Quote", ["SPY"])
+        assert dx.subscriptions["Quote"] == {"SPX": None}
+        start = len(events.pump())
+
+        async def settled() -> int:  # one more SPX frame: anything sent before is in
+            events.pump()
+            return len(events.items) if quotes("SPX", start) else 0
+
+        marker = await eventually(settled, timeout=10, interval=0.02)
+
+        async def more_spx() -> bool:
+            events.pump()
+            return len(quotes("SPX", marker)) >= 4
+
+        await eventually(more_spx, timeout=10, interval=0.02)
+        assert quotes("SPY", marker) == []
+    assert client.errors.drain() == []
