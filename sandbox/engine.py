@@ -249,10 +249,24 @@ class OrderEngine(placement.PlacementMixin):
                 return reason
         inst = self.instrument(order.legs[0].symbol)
         if len(order.legs) == 1 and inst is not None and order.price is not None:
-            tick = inst.tick_size
+            tick = self.tick_for(inst, order.price)
             if tick > 0 and order.price % tick != 0:
                 return f"Price {order.price} is not a valid increment of {tick}"
         return None
+
+    def tick_for(self, inst: InstrumentLike, price: Decimal) -> Decimal:
+        """The price increment at ``price``: the instrument's tick schedule (options use their
+        underlying's ``option-tick-sizes``); an entry with a threshold applies below it."""
+        wire = self.market.catalog.wire(inst.symbol) or {}
+        schedule = wire.get("tick-sizes")
+        if not schedule and inst.instrument_type in ("Equity Option", "Future Option"):
+            underlying = self.market.catalog.wire(inst.underlying_symbol) or {}
+            schedule = underlying.get("option-tick-sizes")
+        for entry in schedule or []:
+            threshold = entry.get("threshold")
+            if threshold is None or price < Decimal(str(threshold)):
+                return Decimal(str(entry["value"]))
+        return inst.tick_size
 
     def _work(self, order: Order, *, first: bool) -> None:
         inst = self.instrument(order.legs[0].symbol)

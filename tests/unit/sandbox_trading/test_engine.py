@@ -253,3 +253,15 @@ def test_replacing_while_closed_waits_received_until_the_open(rig: Rig) -> None:
     rig.market.session = "Open"
     rig.settle()
     assert new.status == "Live"
+
+
+def test_off_increment_limit_prices_pass_preflight_but_are_rejected_at_routing(rig: Rig) -> None:
+    data = rig.engine.place(
+        ACCOUNT, equity_order(order_type="Limit", price="150.005", **{"price-effect": "Debit"})
+    )
+    assert data["order"]["status"] == "Routed"
+    rig.settle()
+    order = rig.engine.state.orders[data["order"]["id"]]
+    assert order.status == "Rejected"
+    assert order.reject_reason is not None
+    assert "increment" in order.reject_reason
