@@ -129,6 +129,7 @@ class Order:
     behavior: str = "immediate"
     delay: float = 0.0
     strict_position_effect: bool = False
+    has_rules: bool = False
     triggered: bool = False
     fill_not_before: float = 0.0
     partial_cap_used: bool = False
@@ -308,6 +309,7 @@ def parse_order(body: Any, account_number: str) -> Order:
         strict_position_effect=bool(
             isinstance(advanced, dict) and advanced.get("strict-position-effect-validation")
         ),
+        has_rules=bool(body.get("rules")),
     )
     if order.price is not None and order.price < 0:
         order.price = -order.price

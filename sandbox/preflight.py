@@ -54,6 +54,8 @@ PREFLIGHT_CODES = {
     "invalid_complex_order": "The complex order is not well formed.",
     "account_frozen": "This account is frozen and cannot trade.",
     "account_closing_only": "This account may only place closing orders.",
+    "order_rules_not_supported": "The sandbox does not simulate order rules (route-after, "
+    "cancel-at, conditions).",
 }
 
 
@@ -96,6 +98,8 @@ def check(order: Order, ledger: AccountLedger, market: MarketLike, now: datetime
         pf.error("invalid_order_type")
     if order.time_in_force not in TIME_IN_FORCE:
         pf.error("invalid_time_in_force")
+    if order.has_rules:
+        pf.error("order_rules_not_supported")
     if not order.legs:
         pf.error("missing_legs")
         return pf

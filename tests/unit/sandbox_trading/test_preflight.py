@@ -52,6 +52,7 @@ def codes(rig: Rig, body: dict[str, Any], account: str = ACCOUNT) -> list[str]:
         ),
         ({"time-in-force": "Day", "order-type": "Market", "legs": []}, "missing_legs"),
         (equity_order(quantity=10**6), "insufficient_buying_power"),
+        (equity_order(rules={"cancel-at": "2026-11-25T20:00:00Z"}), "order_rules_not_supported"),
     ],
 )
 def test_rejections(rig: Rig, body: dict[str, Any], code: str) -> None:
