@@ -26,7 +26,7 @@ from typing import Any
 from tastystream.stack import LocalStack, StackConfig
 
 FIGURE = re.compile(
-    r"^\s*(?P<name>[A-Za-z][\w./>-]*):\s+(?P<value>[-+]?[\d,]*\.?\d+(?:e[-+]?\d+)?|nan)\s*(?P<unit>.*?)\s*$"
+    r"^\s*(?P<name>[A-Za-z][\w./>-]*):\s+(?P<value>[-+]?[\d,]*\.?\d+(?:e[-+]?\d+)?|nan)\s*(?P<unit>[^:]*?)\s*$"
 )
 
 

@@ -245,6 +245,41 @@ class ReplayFeed:
             await asyncio.to_thread(self._process.join, 5)
 
 
+def stage_costs(rec: Recording, codec: Any, ids: dict[str, int]) -> dict[str, float]:
+    """CPU µs per event of each stage of the ingest path, on the recorded frames, one core:
+    JSON parse + COMPACT decode, normalize (of which the event id), Avro encode."""
+    from adapters.tastytrade.compact import CompactDecoder
+    from ingest.normalize import normalize
+    from schemas.identity import event_id_for
+
+    decoders: dict[int, CompactDecoder] = {}
+    for channel, layout in rec.fields.items():
+        decoder = decoders[channel] = CompactDecoder()
+        for event_type, names in layout.items():
+            decoder.configure(event_type, names)
+    t0 = time.process_time()
+    events = []
+    for text in rec.frames:
+        msg = orjson.loads(text)
+        events.extend(decoders[msg["channel"]].decode(msg["data"], text))
+    t1 = time.process_time()
+    items = [normalize(e, info=None, ts_ingest_us=1, source="dxlink:bench") for e in events]
+    t2 = time.process_time()
+    for item in items:
+        event_id_for(item.spec.event_type, item.record)
+    t3 = time.process_time()
+    for item in items:
+        codec.encode(ids[item.spec.value_subject], item.record)
+    t4 = time.process_time()
+    n = max(1, len(events)) / 1e6
+    return {
+        "decode": (t1 - t0) / n,
+        "normalize": (t2 - t1) / n,
+        "event_id": (t3 - t2) / n,
+        "avro_encode": (t4 - t3) / n,
+    }
+
+
 async def _measure_ingestor(
     settings: Any,
     codec: Any,
@@ -333,7 +368,7 @@ async def _measure_ingestor(
     return figures
 
 
-async def _read_back(
+async def read_back(
     bootstrap: str, topics: dict[str, int], limit: int
 ) -> list[tuple[str, bytes | None, bytes]]:
     """Up to ``limit`` (topic, key, value) records exactly as the ingestor wrote them."""
@@ -421,6 +456,10 @@ async def run(args: argparse.Namespace) -> None:
             rec = await record_frames(settings, EVENT_TYPES, seconds=args.record_seconds)
             out.add("replay_recorded_frames", len(rec.frames), "frames")
             out.add("replay_recorded_events", rec.events, "events")
+            if rec.frames:
+                costs = stage_costs(rec, codec, ids)
+                for stage, micros in costs.items():
+                    out.add(f"stage_{stage}_cpu_us_per_event", micros, "us")
             replay = replay_cpu = math.nan
             if rec.frames:
                 out.note("ingest from a local replay of the recorded frames (as fast as taken)")
@@ -442,7 +481,7 @@ async def run(args: argparse.Namespace) -> None:
         out.add("sandbox_events_sent", sandbox_stats.get("events_sent", math.nan), "events")
         out.note("baseline: plain aiokafka producer, same settings, the bytes the ingestor wrote")
         topics = {spec.name: spec.partitions for spec in MARKET_TOPICS.values()}
-        records = await _read_back(stack.kafka_bootstrap, topics, args.baseline_records)
+        records = await read_back(stack.kafka_bootstrap, topics, args.baseline_records)
         base, base_cpu = await raw_produce_rate(stack.kafka_bootstrap, records)
         out.add("raw_aiokafka_records", len(records), "records")
         out.add("raw_aiokafka_events_per_s", base, "events/s")
@@ -452,6 +491,11 @@ async def run(args: argparse.Namespace) -> None:
         best = max(live["events_per_s"], 0.0 if math.isnan(replay) else replay)
         out.ratio("ingest_best_vs_target_50k", best, TARGET)
         out.ratio("ingest_replay_cpu_per_event_vs_raw_aiokafka", replay_cpu, base_cpu)
+        if rec.frames:
+            # one core's ceiling: our stages plus a plain producer's own cost per event
+            ceiling = 1e6 / (sum(costs.values()) - costs["event_id"] + base_cpu)
+            out.add("ingest_one_core_ceiling_events_per_s", ceiling, "events/s")
+            out.ratio("ingest_one_core_ceiling_vs_target_50k", ceiling, TARGET)
         out.ratio("ingestor_rss_vs_limit_250mb", live["rss_peak_mb"], 250.0)
 
 
@@ -473,4 +517,14 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["Recording", "ReplayFeed", "main", "raw_produce_rate", "record_frames", "run"]
+__all__ = [
+    "EVENT_TYPES",
+    "UNDERLYINGS",
+    "Recording",
+    "ReplayFeed",
+    "main",
+    "raw_produce_rate",
+    "read_back",
+    "record_frames",
+    "run",
+]

@@ -1,0 +1,314 @@
+"""Latency at a controlled rate: event → Kafka ack, and event → visible in ClickHouse.
+
+``python -m bench.latency [--rate 10000] [--seconds 20]``
+
+Kafka, the registry and ClickHouse start on free ports; the sandbox (its own process) serves
+REST and a short DXLink recording of ~5,000 symbols; a replay DXLink server (its own process)
+then sends that recording at exactly ``--rate`` events/s, every event stamped with its send
+time (ms) as its source time. The production ingestor (``QuoteIngestor`` + ``MarketPublisher``)
+and the ClickHouse sink (``ClickHouseSink``, default settings) run in this process, as in
+``tastystream run``. Figures (p50/p99 over the window):
+
+* ``event_to_ack``: Kafka ack time − source time (feed send, ms) — wire, decode, queue, normalize,
+  encode, batching and the broker's acks=all;
+* ``ingest_to_ack``: Kafka ack time − ``ts_ingest`` (stamped when the ingestor takes the event);
+* ``event_to_clickhouse``: when a sampled quote is first seen in ``quotes`` by a 100 ms poll
+  − source time (so it includes up to one poll interval);
+* baseline ``raw_aiokafka``: the same bytes produced at the same rate by a plain aiokafka
+  producer (same settings): send → ack, and send → received by a plain aiokafka consumer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from bench.harness import Figures, local_stack, percentile, sandbox_process, settings_for
+from bench.ingest import EVENT_TYPES, UNDERLYINGS, ReplayFeed, read_back, record_frames
+from ingest.normalize import Normalized
+from ingest.publisher import MarketPublisher
+
+TIMED = frozenset({"Quote", "Trade", "Greeks", "TheoPrice"})  # events with a source time
+P99_TARGET_MS = 50.0
+
+
+class TimedPublisher(MarketPublisher):
+    """The production publisher, plus one ack-time sample per timed record while ``recording``.
+
+    The ack is observed on the future aiokafka returns for the record (a done callback added
+    just before the publisher's own), so the figure is exactly the publisher's ack.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.recording = False
+        self.event_to_ack_ms: list[float] = []
+        self.ingest_to_ack_ms: list[float] = []
+        self._stamp: tuple[int, int] | None = None
+
+    async def __aenter__(self) -> TimedPublisher:
+        await super().__aenter__()
+        producer = self._producer
+        assert producer is not None
+        original = producer.send
+
+        async def send(topic: str, value: bytes, key: bytes | None = None) -> Any:
+            stamp = self._stamp
+            future = await original(topic, value, key=key)
+            if stamp is not None and self.recording:
+                future.add_done_callback(lambda f: self._acked(f, stamp))
+            return future
+
+        producer.send = send
+        return self
+
+    def _acked(self, future: asyncio.Future[Any], stamp: tuple[int, int]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            return
+        now_us = time.time_ns() // 1000
+        self.event_to_ack_ms.append((now_us - stamp[0]) / 1000)
+        self.ingest_to_ack_ms.append((now_us - stamp[1]) / 1000)
+
+    async def publish(self, item: Normalized) -> None:
+        timed = item.spec.event_type in TIMED
+        self._stamp = (item.record["ts_event"], item.record["ts_ingest"]) if timed else None
+        await super().publish(item)
+
+
+async def _poll_clickhouse(
+    url: str, database: str, stop: asyncio.Event, since_us: Callable[[], int], out: list[float]
+) -> None:
+    """Every 100 ms: sampled quotes newly visible → (now − source time) in ms."""
+    import clickhouse_connect
+
+    client = await asyncio.to_thread(
+        clickhouse_connect.get_client, dsn=url, autogenerate_session_id=False
+    )
+    seen: set[str] = set()
+    try:
+        while not stop.is_set():
+            query = (
+                f"SELECT toString(event_id), toUnixTimestamp64Micro(ts) FROM {database}.quotes "
+                f"WHERE ts_ingest >= fromUnixTimestamp64Micro({since_us()}) "
+                "AND cityHash64(toString(event_id)) % 10 = 0"
+            )
+            try:
+                rows = (await asyncio.to_thread(client.query, query)).result_rows
+            except Exception:  # the table appears once the sink has migrated
+                rows = []
+            now_us = time.time_ns() // 1000
+            for event_id, ts in rows:
+                if event_id not in seen:
+                    seen.add(event_id)
+                    out.append((now_us - ts) / 1000)
+            await asyncio.sleep(0.1)
+    finally:
+        await asyncio.to_thread(client.close)
+
+
+async def _pipeline(
+    settings: Any, codec: Any, ids: dict[str, int], feed_url: str, args: argparse.Namespace
+) -> tuple[TimedPublisher, list[float], float]:
+    from adapters.tastytrade.dxlink import DXLinkStreamer
+    from adapters.tastytrade.errors import ErrorStream
+    from adapters.tastytrade.quote_token import StaticQuoteToken
+    from ingest.quotes import QuoteIngestor
+    from sinks.clickhouse import ClickHouseSink
+    from tastystream.pipeline import ingest_config, tastytrade_session
+
+    errors = ErrorStream()
+    tokens = StaticQuoteToken("replay", feed_url)
+    visible: list[float] = []
+
+    def factory() -> DXLinkStreamer:
+        return DXLinkStreamer(tokens, errors=errors)
+
+    async with (
+        tastytrade_session(settings, errors) as (rest, _factory),
+        TimedPublisher(settings.kafka, codec, ids) as publisher,
+        ClickHouseSink(settings) as sink,
+    ):
+        ingestor = QuoteIngestor(
+            ingest_config(settings, "dxlink:bench"), rest, factory, publisher, errors
+        )
+        stop_ingest, stop_sink, stop_poll = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        window = {"since": time.time_ns() // 1000}
+        async with asyncio.TaskGroup() as tg:
+            ingest_task = tg.create_task(ingestor.run(stop_ingest))
+            tg.create_task(sink.run(stop_sink))
+            poll = tg.create_task(
+                _poll_clickhouse(
+                    settings.clickhouse.url,
+                    settings.clickhouse.database,
+                    stop_poll,
+                    lambda: max(window["since"], time.time_ns() // 1000 - 30_000_000),
+                    visible,
+                )
+            )
+            deadline = time.monotonic() + 180
+            while not (visible and publisher.metrics.acked):  # flowing all the way through
+                if ingest_task.done() or time.monotonic() > deadline:
+                    raise RuntimeError("no event reached ClickHouse")
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(args.warmup)
+            acked0 = sum(publisher.metrics.acked.values())
+            window["since"] = time.time_ns() // 1000
+            visible.clear()
+            publisher.recording = True
+            started = time.perf_counter()
+            await asyncio.sleep(args.seconds)
+            publisher.recording = False
+            rate = (sum(publisher.metrics.acked.values()) - acked0) / (
+                time.perf_counter() - started
+            )
+            await asyncio.sleep(3.0)  # the last sampled rows become visible
+            stop_poll.set()
+            await poll
+            stop_ingest.set()
+            await ingest_task
+            stop_sink.set()
+    return publisher, visible, rate
+
+
+async def _raw_baseline(
+    bootstrap: str, records: list[tuple[str, bytes | None, bytes]], rate: float, seconds: float
+) -> tuple[list[float], list[float]]:
+    """Send → ack and send → consumed (ms) of a plain aiokafka producer at ``rate``."""
+    topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, 6, 1)])
+    finally:
+        await admin.close()
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        compression_type="lz4",
+        linger_ms=10,
+        max_batch_size=256 * 1024,
+    )
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await producer.start()
+    await consumer.start()
+    acks: list[float] = []
+    consumed: list[float] = []
+
+    async def consume() -> None:
+        while True:
+            batch = await consumer.getmany(timeout_ms=100)
+            now_ms = time.time() * 1000
+            consumed.extend(now_ms - r.timestamp for rs in batch.values() for r in rs)
+
+    def acked(sent_at: float) -> Callable[[asyncio.Future[Any]], None]:
+        return lambda _f: acks.append((time.perf_counter() - sent_at) * 1000)
+
+    reader = asyncio.create_task(consume())
+    try:
+        await asyncio.sleep(1.0)  # the consumer has its assignment
+        total = int(rate * seconds)
+        started = time.perf_counter()
+        futures = []
+        for i in range(total):
+            _topic, key, value = records[i % len(records)]
+            future = await producer.send(topic, value, key=key)
+            future.add_done_callback(acked(time.perf_counter()))
+            futures.append(future)
+            if i % 50 == 49:
+                delay = started + (i + 1) / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+        await asyncio.gather(*futures)
+        for _ in range(200):  # ≤ 10 s for the consumer to see the tail
+            if len(consumed) >= total:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+        await consumer.stop()
+        await producer.stop()
+    return acks, consumed
+
+
+async def run(args: argparse.Namespace) -> None:
+    from schemas.topics import MARKET_TOPICS
+    from tastystream.pipeline import prepare_contract
+
+    out = Figures()
+    chains = tuple(c for c in args.chains.split(",") if c)
+    database = f"bench_{uuid.uuid4().hex[:8]}"
+    async with (
+        local_stack(["kafka", "registry", "clickhouse"]) as stack,
+        sandbox_process(speed=10.0) as (sandbox, _stats),
+    ):
+        settings = settings_for(
+            stack,
+            sandbox,
+            symbols=UNDERLYINGS,
+            option_chains=chains,
+            event_types=EVENT_TYPES,
+            database=database,
+        )
+        codec, ids = await prepare_contract(settings)
+        rec = await record_frames(settings, EVENT_TYPES, seconds=args.record_seconds)
+        out.note(f"replay of {rec.events:,} recorded events paced at {args.rate:,.0f} events/s")
+        async with ReplayFeed(rec, rate=args.rate) as feed:
+            publisher, visible, rate = await _pipeline(settings, codec, ids, feed.url, args)
+        out.add("latency_rate", rate, "events/s")
+        ack, ing = publisher.event_to_ack_ms, publisher.ingest_to_ack_ms
+        out.add("event_to_ack_samples", len(ack), "events")
+        out.add("event_to_ack_p50", percentile(ack, 50), "ms")
+        out.add("event_to_ack_p99", percentile(ack, 99), "ms")
+        out.add("ingest_to_ack_p50", percentile(ing, 50), "ms")
+        out.add("ingest_to_ack_p99", percentile(ing, 99), "ms")
+        out.add("event_to_clickhouse_samples", len(visible), "events")
+        out.add("event_to_clickhouse_p50", percentile(visible, 50), "ms")
+        out.add("event_to_clickhouse_p99", percentile(visible, 99), "ms")
+        topics = {spec.name: spec.partitions for spec in MARKET_TOPICS.values()}
+        records = await read_back(stack.kafka_bootstrap, topics, 100_000)
+        out.note("baseline: plain aiokafka producer/consumer, same bytes, same rate")
+        raw_ack, raw_consumed = await _raw_baseline(
+            stack.kafka_bootstrap, records, args.rate, args.baseline_seconds
+        )
+        out.add("raw_aiokafka_ack_p50", percentile(raw_ack, 50), "ms")
+        out.add("raw_aiokafka_ack_p99", percentile(raw_ack, 99), "ms")
+        out.add("raw_aiokafka_consume_p50", percentile(raw_consumed, 50), "ms")
+        out.add("raw_aiokafka_consume_p99", percentile(raw_consumed, 99), "ms")
+        out.ratio("event_to_ack_p99_vs_raw_aiokafka", percentile(ack, 99), percentile(raw_ack, 99))
+        out.ratio("event_to_ack_p99_vs_target_50ms", percentile(ack, 99), P99_TARGET_MS)
+        out.ratio(
+            "event_to_clickhouse_p99_vs_raw_consume",
+            percentile(visible, 99),
+            percentile(raw_consumed, 99),
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__)
+    parser.add_argument("--rate", type=float, default=10_000.0, help="events/s sent")
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured window")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--chains", default="SPY:27,QQQ:20")
+    parser.add_argument("--record-seconds", type=float, default=3.0)
+    parser.add_argument("--baseline-seconds", type=float, default=10.0)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    asyncio.run(run(args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = ["TimedPublisher", "main", "run"]
