@@ -55,7 +55,7 @@ async def test_short_lived_tokens_are_refreshed_before_they_expire() -> None:
                 await asyncio.sleep(0.05)
     # 1 s tokens refreshed 0.4 s early over 2 s: a refresh every 0.6 s or so, never per call
     assert 3 <= auth.refreshes <= 5, auth.refreshes
-    assert calls > 3 * auth.refreshes
+    assert calls >= 2 * auth.refreshes  # tokens are reused between refreshes
     assert auth.refresh_failures == 0
     assert http.errors.drain() == []  # not even one retried 401
 

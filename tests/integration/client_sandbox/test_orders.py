@@ -197,7 +197,7 @@ async def test_otoco_trigger_fill_releases_the_pair_and_one_fill_cancels_the_oth
 ) -> None:
     book = sandbox.market.book("AAPL")
     ask, bid = Decimal(str(book.ask)), Decimal(str(book.bid))
-    sandbox.admin.delay_fills(0.6)  # every order rests 0.6 s once Live: each state is observable
+    sandbox.admin.delay_fills(0.8)  # every order rests 0.8 s once Live: each state is observable
     order = NewComplexOrder.otoco(
         NewOrder.limit([leg(OrderAction.BUY_TO_OPEN)], ask + 5, PriceEffect.DEBIT),
         # a take-profit below the bid: marketable as soon as it is released
