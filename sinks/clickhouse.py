@@ -228,8 +228,11 @@ class ClickHouseSink:
             now = time.monotonic()
             for tp, records in data.items():
                 key = (tp.topic, tp.partition)
-                if key in self._assigned and records:
-                    self._next.setdefault(key, records[0].offset)
+                if key not in self._assigned:
+                    # fetched before _on_assigned positioned it: read again after its seek
+                    logger.debug("ignoring %d early records of %s", len(records), key)
+                    continue
+                if records:
                     batcher.add_partition(key, records, now)
         await self._await_cycle_if_done()
         if self._cycle is None:
@@ -242,9 +245,17 @@ class ClickHouseSink:
             await self._await_cycle()
 
     async def _await_cycle(self) -> None:
-        task, self._cycle = self._cycle, None
-        if task is not None:
-            await task
+        """Wait for the cycle in flight. Shielded: cancelling the waiter never cuts a cycle
+        short, so a partition's next batch can never be flushed while an earlier intent of
+        it is still pending in this process (that would let a later ``done`` hide a gap)."""
+        task = self._cycle
+        if task is None:
+            return
+        try:
+            await asyncio.shield(task)
+        finally:
+            if task.done():
+                self._cycle = None
 
     async def _drain(self, keys: Sequence[TopicPartitionKey] | None = None) -> None:
         """Finish the cycle in flight and flush every open batch (of ``keys``), bounded."""
@@ -455,18 +466,36 @@ class ClickHouseSink:
             self._next.pop(key, None)
 
     async def _on_assigned(self, assigned: list[Any]) -> None:
+        """Position every new partition explicitly, then accept its records.
+
+        aiokafka may already fetch (and ``getmany`` return) records of a new partition while
+        this callback awaits the checkpoint table; the main loop ignores them until the
+        partition is in ``_assigned``, and the seek below (done for *every* partition, in one
+        synchronous pass with the ``_assigned`` update) makes the consumer read them again.
+        """
         keys = [(tp.topic, tp.partition) for tp in assigned]
         if not keys:
             return
         topics = sorted({k[0] for k in keys})
         latest = await self._retrying("load intents", self._store.load, topics)
+        resumes = {
+            (tp.topic, tp.partition): resume_from(latest.get((tp.topic, tp.partition)))
+            for tp in assigned
+        }
+        fresh = [tp for tp in assigned if resumes[(tp.topic, tp.partition)].seek_to is None]
+        starts: dict[Any, int] = {}
+        if fresh:
+            beginnings = await self._consumer.beginning_offsets(fresh)
+            for tp in fresh:
+                committed = await self._consumer.committed(tp)
+                starts[tp] = committed if committed is not None else beginnings[tp]
         now = time.monotonic()
-        for tp in assigned:
+        for tp in assigned:  # no await from here on: seek and accept atomically
             key = (tp.topic, tp.partition)
-            resume = resume_from(latest.get(key))
-            if resume.seek_to is not None:
-                self._consumer.seek(tp, resume.seek_to)
-                self._next[key] = resume.seek_to
+            resume = resumes[key]
+            offset = resume.seek_to if resume.seek_to is not None else starts[tp]
+            self._consumer.seek(tp, offset)
+            self._next[key] = offset
             if resume.replay is not None:
                 self._batcher.expect_replay(
                     tp.topic, tp.partition, resume.replay.start, resume.replay.end, now
@@ -476,6 +505,8 @@ class ClickHouseSink:
                     _names([key]),
                     resume.replay.token,
                 )
+            else:
+                self._batcher.drop([key])
             self._assigned.add(key)
         logger.info("partitions assigned: %s", _names(keys))
 

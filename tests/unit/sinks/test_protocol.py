@@ -109,6 +109,12 @@ class FakeConsumer:
     def highwater(self, tp: TopicPartition) -> int | None:
         return None
 
+    async def beginning_offsets(self, tps: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
+        return dict.fromkeys(tps, 0)
+
+    async def committed(self, tp: TopicPartition) -> int | None:
+        return self.world.committed.get((tp.topic, tp.partition))
+
 
 class FakeRegistry:
     async def prime(self, codec: AvroCodec, values: Any) -> set[int]:
@@ -150,8 +156,7 @@ async def _run(world: World, log: dict[int, list[Raw]], chunk: int, max_rows: in
         sink, consumer = _sink(world, max_rows)
         tps = [TopicPartition(TOPIC, p) for p in log]
         await sink._on_assigned(tps)
-        for p in log:
-            consumer.positions.setdefault((TOPIC, p), world.committed.get((TOPIC, p), 0))
+        assert set(consumer.positions) == {(TOPIC, p) for p in log}  # every partition positioned
         now = 0.0
         try:
             while True:
