@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from adapters.tastytrade import Client, PreflightFailed
+from adapters.tastytrade import ApiError, Client, PreflightFailed
 from adapters.tastytrade.models import (
     InstrumentType,
     MarketSessionState,
@@ -17,6 +17,7 @@ from adapters.tastytrade.models import (
     PriceEffect,
 )
 from adapters.tastytrade.order_builder import NewOrder, NewOrderLeg
+from sandbox.server import SandboxServer
 from tests.integration.client_sandbox.conftest import (
     ACCOUNT,
     admin,
@@ -124,3 +125,14 @@ async def test_orders_wait_for_the_session_while_the_market_is_closed() -> None:
         filled = await wait_status(client, placed.order.id, "Filled")
         assert filled.legs[0].fills[0].fill_price < 100000
         assert warnings_of(client) == []
+
+
+async def test_order_api_20261012_requires_a_start_date(sandbox: SandboxServer) -> None:
+    async with open_client(sandbox, api_version="20261012") as client:
+        with pytest.raises(ApiError) as caught:
+            await client.rest.orders.history(ACCOUNT)
+        assert (caught.value.status, caught.value.code) == (400, "invalid_parameter")
+        assert caught.value.retriable is False
+        assert await client.rest.orders.history(ACCOUNT, start_date=SATURDAY.date()) == []
+    async with open_client(sandbox) as client:  # our default version predates the rule
+        assert await client.rest.orders.history(ACCOUNT) == []
