@@ -112,9 +112,25 @@ async def test_candle_history_from_time_with_snapshot_flags(
             )
 
         await eventually(snapshot_done, timeout=10, interval=0.05, message="no snapshot end")
+
+        def end_of_snapshot() -> int:
+            candles = [e for e in events.items if isinstance(e, Candle)]
+            return next(
+                i for i, c in enumerate(candles) if c.event_flags & (SNAPSHOT_END | SNAPSHOT_SNIP)
+            )
+
+        async def live_update() -> bool:
+            events.pump()
+            return len([e for e in events.items if isinstance(e, Candle)]) > end_of_snapshot() + 1
+
+        await eventually(live_update, timeout=10, interval=0.05, message="no live candle")
     candles = [e for e in events.items if isinstance(e, Candle)]
-    end = next(i for i, c in enumerate(candles) if c.event_flags & (SNAPSHOT_END | SNAPSHOT_SNIP))
+    end = end_of_snapshot()
     snapshot = candles[: end + 1]
+    live = candles[end + 1]
+    newest = max(c.time for c in snapshot)
+    assert live.time - newest in (0, 60_000)  # the live stream continues the history
+    assert live.event_flags & (SNAPSHOT_BEGIN | SNAPSHOT_END | SNAPSHOT_SNIP) == 0
     assert snapshot[0].event_flags & SNAPSHOT_BEGIN
     assert all(not c.event_flags & SNAPSHOT_BEGIN for c in snapshot[1:])
     from_ms = int(FROM.timestamp() * 1000)
