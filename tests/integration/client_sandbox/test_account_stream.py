@@ -186,3 +186,27 @@ async def test_token_expiry_mid_stream_is_repaired(client: Client, sandbox: Sand
     kinds = [type(e).__name__ for e in client.errors.drain()]
     assert "StreamError" in kinds  # the refused heartbeat was reported, not swallowed
     assert "Unrecoverable" not in kinds
+
+
+async def test_one_stream_serves_several_accounts(client: Client) -> None:
+    accounts = [ACCOUNT, "5WT00002"]
+    async with client.account_stream(accounts, heartbeat_interval=1.0) as stream:
+        with stream.listen() as listener:
+            events = Collector(listener)
+            snapshots = await snapshot(events, count=2)
+            assert sorted(s.account_number for s in snapshots) == accounts
+            ids = {}
+            for account in accounts:
+                placed = await client.rest.orders.place(account, buy(1))
+                assert placed.order.id is not None
+                ids[account] = placed.order.id
+
+            async def both_filled() -> bool:
+                events.pump()
+                return all("Filled" in order_statuses(events.items, i) for i in ids.values())
+
+            await eventually(both_filled, timeout=10, interval=0.02)
+    orders = [n.data for n in notifications(events.items) if isinstance(n.data, Order)]
+    assert {(o.account_number, o.id) for o in orders} == set(ids.items())
+    balances = [n.data for n in notifications(events.items) if n.type == "AccountBalance"]
+    assert {b.account_number for b in balances} == set(accounts)
