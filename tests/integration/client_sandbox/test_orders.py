@@ -102,12 +102,29 @@ async def test_marketable_limit_sell_closes_the_position(
     placed = await client.rest.orders.place(ACCOUNT, sell)
     assert placed.order.id is not None
     filled = await wait_status(client, placed.order.id, "Filled")
-    prices = {f.fill_price for f in filled.legs[0].fills}
-    assert all(
-        p >= Decimal(str(bid)) - 5 for p in prices
-    )  # a limit sell never fills below its price
+    floor = Decimal(str(bid)) - 5
+    assert all(f.fill_price >= floor for f in filled.legs[0].fills)  # never below the limit
     positions = await client.rest.positions.get_positions(ACCOUNT, symbol="AAPL")
     assert [p.quantity for p in positions if p.quantity != 0] == []
+    # the ledger adds up: cash moved by exactly the signed net value of every trade
+    trades = await client.rest.transactions.list(ACCOUNT)
+    assert len(trades) == 2
+    moved = sum(money(t.signed_net_value) for t in trades)
+    balance = await client.rest.balances.get_balances(ACCOUNT)
+    assert money(balance.cash_balance) == Decimal(100000) + moved
+    assert moved < 0  # a round trip across the spread, plus fees, costs money
+    (closed,) = await client.rest.positions.get_positions(
+        ACCOUNT, symbol="AAPL", include_closed=True
+    )
+    assert closed.quantity == 0
+    bought_at = (await client.rest.orders.get(ACCOUNT, bought.order.id)).legs[0].fills
+    gain = sum(f.quantity * f.fill_price for f in filled.legs[0].fills) - sum(
+        f.quantity * f.fill_price for f in bought_at
+    )
+    assert closed.realized_day_gain == abs(gain)  # fees are not part of the realized gain
+    assert closed.realized_day_gain_effect == (
+        PriceEffect.CREDIT if gain > 0 else PriceEffect.DEBIT if gain < 0 else PriceEffect.NONE
+    )
     assert warnings_of(client) == []
 
 
