@@ -29,7 +29,13 @@ from adapters.tastytrade.models import (
 )
 from adapters.tastytrade.order_builder import NewOrder, NewOrderLeg
 from sandbox.server import SandboxServer
-from tests.integration.client_sandbox.conftest import ACCOUNT, admin, wait_status, warnings_of
+from tests.integration.client_sandbox.conftest import (
+    ACCOUNT,
+    admin,
+    money,
+    wait_status,
+    warnings_of,
+)
 from tests.integration.client_sandbox.streams import Collector
 from tests.support import eventually
 
@@ -210,3 +216,47 @@ async def test_one_stream_serves_several_accounts(client: Client) -> None:
     assert {(o.account_number, o.id) for o in orders} == set(ids.items())
     balances = [n.data for n in notifications(events.items) if n.type == "AccountBalance"]
     assert {b.account_number for b in balances} == set(accounts)
+
+
+async def test_a_large_order_fills_in_parts_while_live(
+    client: Client, stream: AccountStreamer
+) -> None:
+    with stream.listen() as listener:
+        events = Collector(listener)
+        await snapshot(events)
+        order = NewOrder.market(
+            NewOrderLeg(InstrumentType.EQUITY, "F", OrderAction.BUY_TO_OPEN, Decimal(10000))
+        )
+        placed = await client.rest.orders.place(ACCOUNT, order)
+        order_id = placed.order.id
+        assert order_id is not None
+
+        async def filled() -> bool:
+            return "Filled" in order_statuses(events.pump(), order_id)
+
+        await eventually(filled, timeout=20, interval=0.05, message="large order never filled")
+    updates = [
+        n.data
+        for n in notifications(events.items)
+        if isinstance(n.data, Order) and n.data.id == order_id
+    ]
+    partial = [
+        o
+        for o in updates
+        if str(o.status) == "Live" and o.legs[0].fills and o.legs[0].remaining_quantity
+    ]
+    assert partial, "no partial fill was pushed while the order was Live"
+    assert all(0 < money(o.legs[0].remaining_quantity) < 10000 for o in partial)
+    final = updates[-1]
+    assert str(final.status) == "Filled"
+    fills = final.legs[0].fills
+    assert len(fills) > 1
+    assert sum(f.quantity for f in fills) == 10000
+    vwap = sum(f.quantity * f.fill_price for f in fills) / 10000
+    (position,) = await client.rest.positions.get_positions(ACCOUNT, symbol="F")
+    assert position.quantity == 10000
+    assert position.average_open_price == vwap
+    trades = await client.rest.transactions.list(ACCOUNT, symbol="F")
+    assert sum(money(t.quantity) for t in trades) == 10000
+    assert {t.order_id for t in trades} == {order_id}
+    assert warnings_of(client) == []
