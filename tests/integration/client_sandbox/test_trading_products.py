@@ -15,9 +15,11 @@ from adapters.tastytrade.models import (
     QuantityDirection,
 )
 from adapters.tastytrade.order_builder import NewComplexOrder, NewOrder, NewOrderLeg
+from sandbox.server import SandboxServer
 from tests.integration.client_sandbox.conftest import (
     ACCOUNT,
     OPEN,
+    admin,
     money,
     wait_status,
     warnings_of,
@@ -201,4 +203,29 @@ async def test_customer_wide_order_views(client: Client) -> None:
     assert {o.account_number for o in both} == {ACCOUNT, "5WT00002"}
     only_first = await client.rest.customers.live_orders("C0000001", [ACCOUNT])
     assert [o.id for o in only_first] == [first.order.id]
+    assert warnings_of(client) == []
+
+
+async def test_stop_orders_trigger_only_past_their_trigger(
+    client: Client, sandbox: SandboxServer
+) -> None:
+    ask = Decimal(str(sandbox.market.book("AAPL").ask))
+    crossed = await client.rest.orders.place(
+        ACCOUNT, NewOrder.stop(equity(OrderAction.BUY_TO_OPEN, 1), ask - 10)
+    )
+    assert crossed.order.id is not None
+    filled = await wait_status(client, crossed.order.id, "Filled")
+    assert filled.legs[0].fills[0].fill_price >= ask - 10  # a buy stop fills at/above its trigger
+    far = await client.rest.orders.place(
+        ACCOUNT, NewOrder.stop(equity(OrderAction.BUY_TO_OPEN, 1), ask + 100)
+    )
+    assert far.order.id is not None
+    await wait_status(client, far.order.id, "Live")
+    await admin(sandbox, "clock", {"advance": 30})  # the market moves, not by $100
+    for _ in range(5):
+        working = await client.rest.orders.get(ACCOUNT, far.order.id)
+        assert working.status == OrderStatus.LIVE
+        assert working.stop_trigger == ask + 100
+    await client.rest.orders.cancel(ACCOUNT, far.order.id)
+    await wait_status(client, far.order.id, "Cancelled")
     assert warnings_of(client) == []
