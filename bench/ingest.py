@@ -12,7 +12,11 @@ production settings) in this process against ~5,000 symbols (whole option chains
   frames (a fake DXLink server in its own process, sending as fast as the socket takes them),
   so the figure is about our code rather than the sandbox's emission rate;
 * ``raw_aiokafka``: a plain aiokafka producer (same settings) sending the very bytes the
-  ingestor wrote (read back from the topics): the same-run baseline of the ratios;
+  ingestor wrote (read back from the topics): the same-run baseline of the ratios; also
+  ``raw_confluent_kafka`` (librdkafka) for what the producer side could cost;
+* ``stage_*``: CPU µs per event of each stage (decode, normalize, event id, Avro encode) on the
+  recorded frames, and the resulting one-core ceiling — figures that do not depend on how busy
+  the machine is;
 * ``ingestor_rss``: RSS of this process (the ingestor) with the symbols subscribed.
 """
 
@@ -22,23 +26,22 @@ import argparse
 import asyncio
 import logging
 import math
-import multiprocessing
 import time
-from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from typing import Any
 
 import orjson
-import websockets
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from websockets.asyncio.server import ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
 
 from bench.harness import (
     Figures,
+    Recording,
+    ReplayFeed,
     RssSampler,
+    confluent_produce_rate,
     cpu_seconds,
     local_stack,
+    raw_produce_rate,
+    read_back,
+    record_frames,
     sandbox_process,
     settings_for,
 )
@@ -46,203 +49,6 @@ from bench.harness import (
 TARGET = 50_000.0
 EVENT_TYPES = ("Quote", "Trade", "Summary", "Greeks", "TheoPrice")
 UNDERLYINGS = ("SPY", "QQQ", "IWM", "AAPL", "MSFT", "NVDA", "SPX", "/ES", "BTC/USD", "ETH/USD")
-
-
-# ------------------------------------------------------------------ recorded DXLink feed
-@dataclass
-class Recording:
-    """FEED_DATA frames as the sandbox sent them, and the field layout of each channel."""
-
-    fields: dict[int, dict[str, list[str]]] = field(default_factory=dict)
-    frames: list[str] = field(default_factory=list)
-    events: int = 0
-
-
-async def record_frames(
-    settings: Any, event_types: tuple[str, ...], *, seconds: float
-) -> Recording:
-    """Subscribe like the ingestor (same channels, fields, symbols) and keep the raw frames."""
-    from adapters.tastytrade.auth import OAuth2Auth
-    from adapters.tastytrade.compact import CompactDecoder
-    from adapters.tastytrade.dxlink import CHANNELS
-    from adapters.tastytrade.http import HttpSession
-    from adapters.tastytrade.quote_token import ApiQuoteTokens
-    from adapters.tastytrade.rest import Rest
-    from ingest.watchlist import OPTION_EVENTS, UNDERLYING_ONLY, parse_entries, resolve
-
-    tt = settings.tastytrade
-    auth = OAuth2Auth(
-        client_secret=tt.client_secret.get_secret_value(),
-        refresh_token=tt.refresh_token.get_secret_value(),
-    )
-    async with HttpSession(tt.base_url, auth, api_version=tt.api_version) as http:
-        token = await ApiQuoteTokens(http).get()
-        plain, chains = parse_entries(tt.symbols, tt.option_chains)
-        resolved = await resolve(Rest(http), plain, chains)
-    rec = Recording()
-    decoder = CompactDecoder()
-    async with websockets.connect(token.dxlink_url, max_size=2**24) as ws:
-
-        async def send(message: dict[str, Any]) -> None:
-            await ws.send(orjson.dumps(message).decode())
-
-        await send({"type": "SETUP", "channel": 0, "keepaliveTimeout": 60,
-                    "acceptKeepaliveTimeout": 60, "version": "bench-recorder"})  # fmt: skip
-        await send({"type": "AUTH", "channel": 0, "token": token.token})
-        for event_type in event_types:
-            number = CHANNELS[event_type]
-            await send({"type": "CHANNEL_REQUEST", "channel": number, "service": "FEED",
-                        "parameters": {"contract": "AUTO"}})  # fmt: skip
-            await send({"type": "FEED_SETUP", "channel": number, "acceptAggregationPeriod": 0.1,
-                        "acceptDataFormat": "COMPACT",
-                        "acceptEventFields": {event_type: decoder.request(event_type)}})  # fmt: skip
-            symbols: set[str] = set()
-            if event_type not in UNDERLYING_ONLY:
-                symbols |= set(resolved.underlyings)
-            if event_type in OPTION_EVENTS:
-                symbols |= set(resolved.options)
-            add = [{"type": event_type, "symbol": s} for s in sorted(symbols)]
-            for start in range(0, len(add), 400):
-                await send({"type": "FEED_SUBSCRIPTION", "channel": number,
-                            "add": add[start : start + 400]})  # fmt: skip
-        end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
-            try:
-                text = await asyncio.wait_for(ws.recv(), left)
-            except TimeoutError:
-                break
-            assert isinstance(text, str)
-            msg = orjson.loads(text)
-            if msg.get("type") == "FEED_CONFIG":
-                rec.fields[msg["channel"]] = msg["eventFields"]
-            elif msg.get("type") == "FEED_DATA":
-                data, layout = msg["data"], rec.fields.get(msg["channel"], {})
-                rec.events += sum(
-                    len(v) // len(layout[t]) for t, v in zip(data[0::2], data[1::2], strict=True)
-                )
-                rec.frames.append(text)
-    return rec
-
-
-TIME_FIELDS = frozenset({"time", "bidTime", "askTime", "eventTime"})
-
-
-def _chunks(rec: Recording, max_events: int) -> list[tuple[int, str, list[Any], int, list[int]]]:
-    """The recording cut into (channel, type, flat values, field count, time positions)."""
-    out: list[tuple[int, str, list[Any], int, list[int]]] = []
-    for text in rec.frames:
-        msg = orjson.loads(text)
-        channel, data = msg["channel"], msg["data"]
-        for event_type, values in zip(data[0::2], data[1::2], strict=True):
-            names = rec.fields[channel][event_type]
-            width = len(names)
-            times = [i for i, name in enumerate(names) if name in TIME_FIELDS]
-            step = width * max_events
-            for start in range(0, len(values), step):
-                out.append((channel, event_type, values[start : start + step], width, times))
-    return out
-
-
-async def _paced(ws: ServerConnection, rec: Recording, rate: float) -> None:
-    """Send ``rate`` events/s, every event stamped with the send time (ms) as its source time."""
-    chunks = _chunks(rec, max_events=max(1, int(rate // 200)))
-    sent, started = 0, time.perf_counter()
-    while True:
-        for channel, event_type, values, width, times in chunks:
-            now_ms = int(time.time() * 1000)
-            for base in range(0, len(values), width):
-                for i in times:
-                    values[base + i] = now_ms
-            frame = {"type": "FEED_DATA", "channel": channel, "data": [event_type, values]}
-            await ws.send(orjson.dumps(frame).decode())
-            sent += len(values) // width
-            delay = started + sent / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-
-
-async def _replay(ws: ServerConnection, rec: Recording, rate: float) -> None:
-    """A minimal DXLink server: handshake, channels, then the recording in a loop — as fast
-    as the socket takes it (``rate`` 0) or paced to ``rate`` events/s with fresh times."""
-
-    async def send(message: dict[str, Any]) -> None:
-        await ws.send(orjson.dumps(message).decode())
-
-    subscribed: set[int] = set()
-    pump: asyncio.Task[None] | None = None
-
-    async def loop() -> None:
-        if rate > 0:
-            await _paced(ws, rec, rate)
-        while True:
-            for frame in rec.frames:
-                await ws.send(frame)
-
-    try:
-        async for raw in ws:
-            msg = orjson.loads(raw)
-            kind, channel = msg.get("type"), msg.get("channel", 0)
-            if kind == "SETUP":
-                await send({"type": "SETUP", "channel": 0, "keepaliveTimeout": 60,
-                            "acceptKeepaliveTimeout": 60, "version": "bench-replay"})  # fmt: skip
-                await send({"type": "AUTH_STATE", "channel": 0, "state": "UNAUTHORIZED"})
-            elif kind == "AUTH":
-                await send({"type": "AUTH_STATE", "channel": 0, "state": "AUTHORIZED",
-                            "userId": "bench"})  # fmt: skip
-            elif kind == "CHANNEL_REQUEST":
-                await send({"type": "CHANNEL_OPENED", "channel": channel, "service": "FEED",
-                            "parameters": msg.get("parameters", {})})  # fmt: skip
-            elif kind == "FEED_SETUP" and channel in rec.fields:
-                await send({"type": "FEED_CONFIG", "channel": channel, "dataFormat": "COMPACT",
-                            "aggregationPeriod": 0.1, "eventFields": rec.fields[channel]})  # fmt: skip
-            elif kind == "FEED_SUBSCRIPTION":
-                subscribed.add(channel)
-                if pump is None and set(rec.fields) <= subscribed:
-                    pump = asyncio.create_task(loop())
-    except ConnectionClosed:
-        pass
-    finally:
-        if pump is not None:
-            pump.cancel()
-            await asyncio.gather(pump, return_exceptions=True)
-
-
-async def _replay_serve(pipe: Connection, rec: Recording, rate: float) -> None:
-    async with serve(lambda ws: _replay(ws, rec, rate), "127.0.0.1", 0, max_size=2**24) as server:
-        port = next(iter(server.sockets)).getsockname()[1]
-        pipe.send(f"ws://127.0.0.1:{port}/dxlink")
-        await asyncio.to_thread(pipe.recv)
-
-
-def _replay_process(pipe: Connection, rec: Recording, rate: float) -> None:
-    asyncio.run(_replay_serve(pipe, rec, rate))
-
-
-class ReplayFeed:
-    """The replay DXLink server in its own process: ``async with ReplayFeed(rec) as feed``;
-    ``rate`` > 0 paces it to that many events/s, each stamped with its send time."""
-
-    def __init__(self, rec: Recording, *, rate: float = 0.0) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self._pipe, child = ctx.Pipe()
-        self._process = ctx.Process(target=_replay_process, args=(child, rec, rate), daemon=True)
-        self.url = ""
-        self.pid = 0
-
-    async def __aenter__(self) -> ReplayFeed:
-        self._process.start()
-        if not await asyncio.to_thread(self._pipe.poll, 60):
-            raise RuntimeError("replay feed did not start")
-        self.url = self._pipe.recv()
-        self.pid = self._process.pid or 0
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._pipe.send("stop")
-        await asyncio.to_thread(self._process.join, 10)
-        if self._process.is_alive():
-            self._process.terminate()
-            await asyncio.to_thread(self._process.join, 5)
 
 
 def stage_costs(rec: Recording, codec: Any, ids: dict[str, int]) -> dict[str, float]:
@@ -368,60 +174,6 @@ async def _measure_ingestor(
     return figures
 
 
-async def read_back(
-    bootstrap: str, topics: dict[str, int], limit: int
-) -> list[tuple[str, bytes | None, bytes]]:
-    """Up to ``limit`` (topic, key, value) records exactly as the ingestor wrote them."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(t, p) for t, n in topics.items() for p in range(n)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        total = sum(ends.values())
-        out: list[tuple[str, bytes | None, bytes]] = []
-        while len(out) < min(limit, total):
-            batch = await consumer.getmany(timeout_ms=1000, max_records=20_000)
-            if not batch:
-                break
-            for tp, records in batch.items():
-                out.extend((tp.topic, r.key, r.value) for r in records if r.value is not None)
-        return out[:limit]
-    finally:
-        await consumer.stop()
-
-
-async def raw_produce_rate(
-    bootstrap: str, records: list[tuple[str, bytes | None, bytes]]
-) -> tuple[float, float]:
-    """Events/s and CPU µs per event of a plain aiokafka producer (the publisher's settings)
-    sending ``records``."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        enable_idempotence=True,
-        compression_type="lz4",
-        linger_ms=10,
-        max_batch_size=256 * 1024,
-    )
-    await producer.start()
-    slots = asyncio.Semaphore(20_000)
-    try:
-        started, cpu0 = time.perf_counter(), cpu_seconds()
-        futures = []
-        for topic, key, value in records:
-            await slots.acquire()
-            future = await producer.send(topic, value, key=key)
-            future.add_done_callback(lambda _f: slots.release())
-            futures.append(future)
-        await asyncio.gather(*futures)
-        n = max(1, len(records))
-        return n / (time.perf_counter() - started), (cpu_seconds() - cpu0) / n * 1e6
-    finally:
-        await producer.stop()
-
-
 async def run(args: argparse.Namespace) -> None:
     from schemas.topics import MARKET_TOPICS
     from tastystream.pipeline import prepare_contract
@@ -486,6 +238,11 @@ async def run(args: argparse.Namespace) -> None:
         out.add("raw_aiokafka_records", len(records), "records")
         out.add("raw_aiokafka_events_per_s", base, "events/s")
         out.add("raw_aiokafka_cpu_us_per_event", base_cpu, "us")
+        confluent, confluent_cpu = await asyncio.to_thread(
+            confluent_produce_rate, stack.kafka_bootstrap, records
+        )
+        out.add("raw_confluent_kafka_events_per_s", confluent, "events/s")
+        out.add("raw_confluent_kafka_cpu_us_per_event", confluent_cpu, "us")
         out.ratio("ingest_sandbox_vs_raw_aiokafka", live["events_per_s"], base)
         out.ratio("ingest_replay_vs_raw_aiokafka", replay, base)
         best = max(live["events_per_s"], 0.0 if math.isnan(replay) else replay)
@@ -496,6 +253,9 @@ async def run(args: argparse.Namespace) -> None:
             ceiling = 1e6 / (sum(costs.values()) - costs["event_id"] + base_cpu)
             out.add("ingest_one_core_ceiling_events_per_s", ceiling, "events/s")
             out.ratio("ingest_one_core_ceiling_vs_target_50k", ceiling, TARGET)
+            # the same with a librdkafka producer instead of aiokafka
+            with_confluent = 1e6 / (sum(costs.values()) - costs["event_id"] + confluent_cpu)
+            out.add("ingest_one_core_ceiling_confluent_events_per_s", with_confluent, "events/s")
         out.ratio("ingestor_rss_vs_limit_250mb", live["rss_peak_mb"], 250.0)
 
 
@@ -517,14 +277,4 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = [
-    "EVENT_TYPES",
-    "UNDERLYINGS",
-    "Recording",
-    "ReplayFeed",
-    "main",
-    "raw_produce_rate",
-    "read_back",
-    "record_frames",
-    "run",
-]
+__all__ = ["EVENT_TYPES", "UNDERLYINGS", "main", "run", "stage_costs"]

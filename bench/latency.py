@@ -1,6 +1,6 @@
 """Latency at a controlled rate: event → Kafka ack, and event → visible in ClickHouse.
 
-``python -m bench.latency [--rate 10000] [--seconds 20]``
+``python -m bench.latency [--rates 10000,2000] [--seconds 15]``
 
 Kafka, the registry and ClickHouse start on free ports; the sandbox (its own process) serves
 REST and a short DXLink recording of ~5,000 symbols; a replay DXLink server (its own process)
@@ -22,19 +22,38 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
+import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench.harness import Figures, local_stack, percentile, sandbox_process, settings_for
-from bench.ingest import EVENT_TYPES, UNDERLYINGS, ReplayFeed, read_back, record_frames
+from bench.harness import (
+    Figures,
+    Recording,
+    ReplayFeed,
+    cpu_seconds,
+    local_stack,
+    percentile,
+    proc_status_mb,
+    read_back,
+    record_frames,
+    sandbox_process,
+    settings_for,
+)
+from bench.ingest import EVENT_TYPES, UNDERLYINGS
 from ingest.normalize import Normalized
 from ingest.publisher import MarketPublisher
+from tastystream.stack import StackConfig
+
+REPO = Path(__file__).resolve().parents[1]
 
 TIMED = frozenset({"Quote", "Trade", "Greeks", "TheoPrice"})  # events with a source time
 P99_TARGET_MS = 50.0
@@ -114,14 +133,47 @@ async def _poll_clickhouse(
         await asyncio.to_thread(client.close)
 
 
+@contextlib.asynccontextmanager
+async def sink_process(stack: StackConfig, database: str, log: Path) -> AsyncIterator[int]:
+    """``python -m sinks`` (default settings) in its own process, as deployed; yields its pid."""
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
+        "SCHEMA_REGISTRY_URL": stack.registry_url,
+        "CLICKHOUSE_URL": stack.clickhouse_url,
+        "CLICKHOUSE_DATABASE": database,
+        "LOG_LEVEL": "WARNING",
+    }
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "sinks", "--group", f"bench-{database}",
+            cwd=REPO, env=env, stdout=out, stderr=out,
+        )  # fmt: skip
+    try:
+        yield proc.pid
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), 60)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+
+
 async def _pipeline(
-    settings: Any, codec: Any, ids: dict[str, int], feed_url: str, args: argparse.Namespace
-) -> tuple[TimedPublisher, list[float], float]:
+    settings: Any,
+    codec: Any,
+    ids: dict[str, int],
+    feed_url: str,
+    sink_pid: int,
+    args: argparse.Namespace,
+) -> tuple[TimedPublisher, list[float], dict[str, float]]:
+    """The ingestor in this process; the sink runs in ``sink_pid``; ClickHouse is polled."""
     from adapters.tastytrade.dxlink import DXLinkStreamer
     from adapters.tastytrade.errors import ErrorStream
     from adapters.tastytrade.quote_token import StaticQuoteToken
     from ingest.quotes import QuoteIngestor
-    from sinks.clickhouse import ClickHouseSink
     from tastystream.pipeline import ingest_config, tastytrade_session
 
     errors = ErrorStream()
@@ -134,16 +186,14 @@ async def _pipeline(
     async with (
         tastytrade_session(settings, errors) as (rest, _factory),
         TimedPublisher(settings.kafka, codec, ids) as publisher,
-        ClickHouseSink(settings) as sink,
     ):
         ingestor = QuoteIngestor(
             ingest_config(settings, "dxlink:bench"), rest, factory, publisher, errors
         )
-        stop_ingest, stop_sink, stop_poll = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        stop_ingest, stop_poll = asyncio.Event(), asyncio.Event()
         window = {"since": time.time_ns() // 1000}
         async with asyncio.TaskGroup() as tg:
             ingest_task = tg.create_task(ingestor.run(stop_ingest))
-            tg.create_task(sink.run(stop_sink))
             poll = tg.create_task(
                 _poll_clickhouse(
                     settings.clickhouse.url,
@@ -159,23 +209,27 @@ async def _pipeline(
                     raise RuntimeError("no event reached ClickHouse")
                 await asyncio.sleep(0.2)
             await asyncio.sleep(args.warmup)
-            acked0 = sum(publisher.metrics.acked.values())
+            acked0, dropped0 = sum(publisher.metrics.acked.values()), ingestor.metrics.dropped
+            cpu0, sink_cpu0 = cpu_seconds(), cpu_seconds(sink_pid)
             window["since"] = time.time_ns() // 1000
             visible.clear()
             publisher.recording = True
             started = time.perf_counter()
             await asyncio.sleep(args.seconds)
             publisher.recording = False
-            rate = (sum(publisher.metrics.acked.values()) - acked0) / (
-                time.perf_counter() - started
-            )
+            elapsed = time.perf_counter() - started
+            extra = {
+                "acked_per_s": (sum(publisher.metrics.acked.values()) - acked0) / elapsed,
+                "dropped": float(ingestor.metrics.dropped - dropped0),
+                "ingestor_cpu": (cpu_seconds() - cpu0) / elapsed,
+                "sink_cpu": (cpu_seconds(sink_pid) - sink_cpu0) / elapsed,
+            }
             await asyncio.sleep(3.0)  # the last sampled rows become visible
             stop_poll.set()
             await poll
             stop_ingest.set()
             await ingest_task
-            stop_sink.set()
-    return publisher, visible, rate
+    return publisher, visible, extra
 
 
 async def _raw_baseline(
@@ -261,33 +315,58 @@ async def run(args: argparse.Namespace) -> None:
         )
         codec, ids = await prepare_contract(settings)
         rec = await record_frames(settings, EVENT_TYPES, seconds=args.record_seconds)
-        out.note(f"replay of {rec.events:,} recorded events paced at {args.rate:,.0f} events/s")
-        async with ReplayFeed(rec, rate=args.rate) as feed:
-            publisher, visible, rate = await _pipeline(settings, codec, ids, feed.url, args)
-        out.add("latency_rate", rate, "events/s")
-        ack, ing = publisher.event_to_ack_ms, publisher.ingest_to_ack_ms
-        out.add("event_to_ack_samples", len(ack), "events")
-        out.add("event_to_ack_p50", percentile(ack, 50), "ms")
-        out.add("event_to_ack_p99", percentile(ack, 99), "ms")
-        out.add("ingest_to_ack_p50", percentile(ing, 50), "ms")
-        out.add("ingest_to_ack_p99", percentile(ing, 99), "ms")
-        out.add("event_to_clickhouse_samples", len(visible), "events")
-        out.add("event_to_clickhouse_p50", percentile(visible, 50), "ms")
-        out.add("event_to_clickhouse_p99", percentile(visible, 99), "ms")
         topics = {spec.name: spec.partitions for spec in MARKET_TOPICS.values()}
+        sink_log = stack.dir / "bench-sink.log"
+        async with sink_process(stack, database, sink_log) as sink_pid:
+            await _rates(args, out, stack, settings, codec, ids, rec, topics, sink_pid)
+            out.add("sink_rss_peak_mb", proc_status_mb("VmHWM", sink_pid), "MB")
+
+
+async def _rates(
+    args: argparse.Namespace,
+    out: Figures,
+    stack: StackConfig,
+    settings: Any,
+    codec: Any,
+    ids: dict[str, int],
+    rec: Recording,
+    topics: dict[str, int],
+    sink_pid: int,
+) -> None:
+    for rate in args.rates:
+        tag = f"{rate / 1000:g}k"
+        out.note(f"replay of {rec.events:,} recorded events paced at {rate:,.0f} events/s")
+        async with ReplayFeed(rec, rate=rate) as feed:
+            publisher, visible, extra = await _pipeline(
+                settings, codec, ids, feed.url, sink_pid, args
+            )
+        ack, ing = publisher.event_to_ack_ms, publisher.ingest_to_ack_ms
+        out.add(f"acked_per_s_{tag}", extra["acked_per_s"], "events/s")
+        out.add(f"ingest_dropped_{tag}", extra["dropped"], "events")
+        out.add(f"ingestor_cpu_{tag}", extra["ingestor_cpu"], "cores")
+        out.add(f"sink_cpu_{tag}", extra["sink_cpu"], "cores")
+        out.add(f"event_to_ack_samples_{tag}", len(ack), "events")
+        out.add(f"event_to_ack_p50_{tag}", percentile(ack, 50), "ms")
+        out.add(f"event_to_ack_p99_{tag}", percentile(ack, 99), "ms")
+        out.add(f"ingest_to_ack_p50_{tag}", percentile(ing, 50), "ms")
+        out.add(f"ingest_to_ack_p99_{tag}", percentile(ing, 99), "ms")
+        out.add(f"event_to_clickhouse_samples_{tag}", len(visible), "events")
+        out.add(f"event_to_clickhouse_p50_{tag}", percentile(visible, 50), "ms")
+        out.add(f"event_to_clickhouse_p99_{tag}", percentile(visible, 99), "ms")
         records = await read_back(stack.kafka_bootstrap, topics, 100_000)
-        out.note("baseline: plain aiokafka producer/consumer, same bytes, same rate")
+        out.note(f"baseline: plain aiokafka producer/consumer, same bytes, {rate:,.0f}/s")
         raw_ack, raw_consumed = await _raw_baseline(
-            stack.kafka_bootstrap, records, args.rate, args.baseline_seconds
+            stack.kafka_bootstrap, records, rate, args.baseline_seconds
         )
-        out.add("raw_aiokafka_ack_p50", percentile(raw_ack, 50), "ms")
-        out.add("raw_aiokafka_ack_p99", percentile(raw_ack, 99), "ms")
-        out.add("raw_aiokafka_consume_p50", percentile(raw_consumed, 50), "ms")
-        out.add("raw_aiokafka_consume_p99", percentile(raw_consumed, 99), "ms")
-        out.ratio("event_to_ack_p99_vs_raw_aiokafka", percentile(ack, 99), percentile(raw_ack, 99))
-        out.ratio("event_to_ack_p99_vs_target_50ms", percentile(ack, 99), P99_TARGET_MS)
+        out.add(f"raw_aiokafka_ack_p50_{tag}", percentile(raw_ack, 50), "ms")
+        out.add(f"raw_aiokafka_ack_p99_{tag}", percentile(raw_ack, 99), "ms")
+        out.add(f"raw_aiokafka_consume_p50_{tag}", percentile(raw_consumed, 50), "ms")
+        out.add(f"raw_aiokafka_consume_p99_{tag}", percentile(raw_consumed, 99), "ms")
+        p99, raw_p99 = percentile(ack, 99), percentile(raw_ack, 99)
+        out.ratio(f"event_to_ack_p99_vs_raw_aiokafka_{tag}", p99, raw_p99)
+        out.ratio(f"event_to_ack_p99_vs_target_50ms_{tag}", p99, P99_TARGET_MS)
         out.ratio(
-            "event_to_clickhouse_p99_vs_raw_consume",
+            f"event_to_clickhouse_p99_vs_raw_consume_{tag}",
             percentile(visible, 99),
             percentile(raw_consumed, 99),
         )
@@ -295,13 +374,16 @@ async def run(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__)
-    parser.add_argument("--rate", type=float, default=10_000.0, help="events/s sent")
-    parser.add_argument("--seconds", type=float, default=20.0, help="measured window")
+    parser.add_argument(
+        "--rates", default="10000,2000", help="events/s sent, one run per rate (comma-separated)"
+    )
+    parser.add_argument("--seconds", type=float, default=15.0, help="measured window per rate")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--chains", default="SPY:27,QQQ:20")
     parser.add_argument("--record-seconds", type=float, default=3.0)
-    parser.add_argument("--baseline-seconds", type=float, default=10.0)
+    parser.add_argument("--baseline-seconds", type=float, default=8.0)
     args = parser.parse_args(argv)
+    args.rates = [float(r) for r in args.rates.split(",") if r]
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     asyncio.run(run(args))
     return 0

@@ -1,145 +1,25 @@
-"""Shared benchmark plumbing: figures, percentiles, RSS/CPU from /proc, the local stack on free
-ports in a temp folder, and the sandbox in its own process.
-
-Every benchmark prints its results as ``name: value unit`` lines (see :class:`Figures`), which
-``python -m bench`` collects into one summary table.
-"""
+"""What a benchmark runs against: the local stack on free ports in a temporary folder, the
+sandbox in its own process (its own core), and pipeline settings pointing at both."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import multiprocessing
 import os
-import re
-import socket
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from bench.harness.system import free_port
 from tastystream.stack import LocalStack, StackConfig
 
-FIGURE = re.compile(
-    r"^\s*(?P<name>[A-Za-z][\w./>-]*):\s+(?P<value>[-+]?[\d,]*\.?\d+(?:e[-+]?\d+)?|nan)\s*(?P<unit>[^:]*?)\s*$"
-)
 
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-# ---------------------------------------------------------------------------- figures
-def percentile(values: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0–100) with linear interpolation between closest ranks."""
-    if not values:
-        return math.nan
-    if not 0.0 <= q <= 100.0:
-        raise ValueError(f"percentile must be within 0..100, got {q}")
-    ordered = sorted(values)
-    rank = (len(ordered) - 1) * q / 100.0
-    low = math.floor(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
-@dataclass(frozen=True)
-class Figure:
-    name: str
-    value: float
-    unit: str = ""
-
-    def line(self) -> str:
-        if math.isnan(self.value):
-            text = "nan"
-        elif abs(self.value) >= 100 or float(self.value).is_integer():
-            text = f"{self.value:.0f}"
-        else:
-            text = f"{self.value:.3g}" if abs(self.value) < 1 else f"{self.value:.2f}"
-        return f"{self.name}: {text} {self.unit}".rstrip()
-
-
-class Figures:
-    """Collects and prints figures; ``ratio`` lines carry the unit ``x``."""
-
-    def __init__(self) -> None:
-        self.items: list[Figure] = []
-
-    def add(self, name: str, value: float, unit: str = "") -> float:
-        figure = Figure(name, float(value), unit)
-        self.items.append(figure)
-        print(figure.line(), flush=True)
-        return value
-
-    def ratio(self, name: str, ours: float, baseline: float) -> float:
-        value = ours / baseline if baseline else math.nan
-        return self.add(f"ratio_{name}", value, "x")
-
-    def note(self, text: str) -> None:
-        print(f"# {text}", flush=True)
-
-
-def parse_figures(text: str) -> list[Figure]:
-    """Every ``name: value unit`` line of a benchmark's output (other lines are ignored)."""
-    out: list[Figure] = []
-    for line in text.splitlines():
-        match = FIGURE.match(line)
-        if match is None:
-            continue
-        value = match["value"].replace(",", "")
-        out.append(Figure(match["name"], float(value), match["unit"]))
-    return out
-
-
-# ----------------------------------------------------------------------------- /proc
-def proc_status_mb(field: str, pid: int | str = "self") -> float:
-    """A ``VmRSS``/``VmHWM``-style field of ``/proc/<pid>/status`` in MB (NaN if absent)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return math.nan
-
-
-def cpu_seconds(pid: int | str = "self") -> float:
-    """User + system CPU time of a process so far (from ``/proc/<pid>/stat``)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    ticks = os.sysconf("SC_CLK_TCK")
-    return (int(fields[11]) + int(fields[12])) / ticks
-
-
-class RssSampler:
-    """Samples a process's RSS every ``interval`` seconds while running (peak and last kept)."""
-
-    def __init__(self, pid: int | str = "self", interval: float = 0.25) -> None:
-        self.pid = pid
-        self.interval = interval
-        self.peak_mb = 0.0
-        self.last_mb = 0.0
-        self.samples: list[float] = []
-
-    def sample(self) -> float:
-        self.last_mb = proc_status_mb("VmRSS", self.pid)
-        self.peak_mb = max(self.peak_mb, self.last_mb)
-        self.samples.append(self.last_mb)
-        return self.last_mb
-
-    async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            self.sample()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self.interval)
-
-
-# ---------------------------------------------------------------------------- the stack
 @contextlib.asynccontextmanager
 async def local_stack(services: Iterable[str]) -> AsyncIterator[StackConfig]:
     """The embedded stack on free ports in a temporary folder; always stopped on exit."""
@@ -163,7 +43,6 @@ async def local_stack(services: Iterable[str]) -> AsyncIterator[StackConfig]:
             await asyncio.to_thread(stack.down)
 
 
-# ---------------------------------------------------------------------------- the sandbox
 def session_start(today: date | None = None) -> datetime:
     """15:00 UTC of the latest trading day up to ``today``: US markets are open then."""
     from sandbox.clock import is_trading_day
@@ -277,18 +156,4 @@ def settings_for(
     )
 
 
-__all__ = [
-    "Figure",
-    "Figures",
-    "RssSampler",
-    "SandboxInfo",
-    "cpu_seconds",
-    "free_port",
-    "local_stack",
-    "parse_figures",
-    "percentile",
-    "proc_status_mb",
-    "sandbox_process",
-    "session_start",
-    "settings_for",
-]
+__all__ = ["SandboxInfo", "local_stack", "sandbox_process", "session_start", "settings_for"]

@@ -1,0 +1,107 @@
+"""Kafka baselines: read back what the ingestor wrote, and produce the very same bytes with a plain
+aiokafka producer (the publisher's settings) or with confluent-kafka (librdkafka)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from bench.harness.system import cpu_seconds
+
+
+async def read_back(
+    bootstrap: str, topics: dict[str, int], limit: int
+) -> list[tuple[str, bytes | None, bytes]]:
+    """Up to ``limit`` (topic, key, value) records exactly as the ingestor wrote them."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(t, p) for t, n in topics.items() for p in range(n)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        total = sum(ends.values())
+        out: list[tuple[str, bytes | None, bytes]] = []
+        while len(out) < min(limit, total):
+            batch = await consumer.getmany(timeout_ms=1000, max_records=20_000)
+            if not batch:
+                break
+            for tp, records in batch.items():
+                out.extend((tp.topic, r.key, r.value) for r in records if r.value is not None)
+        return out[:limit]
+    finally:
+        await consumer.stop()
+
+
+async def raw_produce_rate(
+    bootstrap: str, records: list[tuple[str, bytes | None, bytes]]
+) -> tuple[float, float]:
+    """Events/s and CPU µs per event of a plain aiokafka producer (the publisher's settings)
+    sending ``records``."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        compression_type="lz4",
+        linger_ms=10,
+        max_batch_size=256 * 1024,
+    )
+    await producer.start()
+    slots = asyncio.Semaphore(20_000)
+    try:
+        started, cpu0 = time.perf_counter(), cpu_seconds()
+        futures = []
+        for topic, key, value in records:
+            await slots.acquire()
+            future = await producer.send(topic, value, key=key)
+            future.add_done_callback(lambda _f: slots.release())
+            futures.append(future)
+        await asyncio.gather(*futures)
+        n = max(1, len(records))
+        return n / (time.perf_counter() - started), (cpu_seconds() - cpu0) / n * 1e6
+    finally:
+        await producer.stop()
+
+
+def confluent_produce_rate(
+    bootstrap: str, records: list[tuple[str, bytes | None, bytes]]
+) -> tuple[float, float]:
+    """The same as :func:`raw_produce_rate` with confluent-kafka (librdkafka, C): what the
+    producer side could cost. CPU counts every thread of this process (librdkafka's too)."""
+    from confluent_kafka import KafkaException, Producer
+
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "acks": "all",
+            "enable.idempotence": True,
+            "compression.type": "lz4",
+            "linger.ms": 10,
+            "batch.size": 256 * 1024,
+            "queue.buffering.max.messages": 100_000,
+        }
+    )
+    failed: list[object] = []
+
+    def delivered(err: object, _msg: object) -> None:
+        if err is not None:
+            failed.append(err)
+
+    started, cpu0 = time.perf_counter(), cpu_seconds()
+    for topic, key, value in records:
+        while True:
+            try:
+                producer.produce(topic, value, key, on_delivery=delivered)
+                break
+            except BufferError:
+                producer.poll(0.01)
+        producer.poll(0)
+    if producer.flush(60) or failed:
+        raise KafkaException(f"confluent-kafka baseline: {len(failed)} failed deliveries")
+    n = max(1, len(records))
+    return n / (time.perf_counter() - started), (cpu_seconds() - cpu0) / n * 1e6
+
+
+__all__ = ["confluent_produce_rate", "raw_produce_rate", "read_back"]
