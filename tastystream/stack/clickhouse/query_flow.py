@@ -164,6 +164,7 @@ async def _send_streaming(
     try:
         piece = first
         while piece is not None:
+            stream.prefetch()  # the engine produces the next chunk while this one is sent
             if piece:
                 await out.body(piece, True)
             out.check_client()

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tempfile
 import time
@@ -113,6 +114,7 @@ class ResultStream:
         self._handle: Any = None
         self._chunks = 0
         self._exhausted = False
+        self._pending: asyncio.Future[bytes | None] | None = None
 
     async def open(self, sql: str, fmt: str, params: dict[str, str]) -> None:
         self._handle = await self._engine.call(self._conn.send_query, sql, fmt, params=params)
@@ -137,7 +139,15 @@ class ResultStream:
         self._chunks += 1
         return self._encoder.compress(data) if self._encoder else data
 
+    def prefetch(self) -> None:
+        """Start fetching the next chunk while the caller sends the current one."""
+        if self._pending is None and not self._exhausted:
+            self._pending = asyncio.ensure_future(self._engine.call(self._fetch))
+
     async def next(self) -> bytes | None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            return await pending
         if self._exhausted:
             return None
         return await self._engine.call(self._fetch)
@@ -151,6 +161,9 @@ class ResultStream:
         return self._encoder.compress(data) + self._encoder.flush()
 
     async def close(self) -> None:
+        if self._pending is not None:  # never cancel under a fetch still running in the pool
+            pending, self._pending = self._pending, None
+            await asyncio.gather(pending, return_exceptions=True)
         if self._handle is not None and not self._exhausted:
             self._exhausted = True
             try:
