@@ -8,7 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sandbox.balances import balance_wire, figures
+from sandbox.balances import Figures, balance_wire, figures
 from sandbox.config import SandboxConfig
 from sandbox.fees import Fees, fee_calculation_wire, is_opening, leg_fees
 from sandbox.ledger import AccountLedger, Position
@@ -99,9 +99,16 @@ class PlacementMixin:
     ) -> tuple[dict[str, Any], Decimal, Decimal]:
         """Effect of filling ``order`` at ``prices`` on a copy of the ledger.
 
-        Returns the wire object, the change in buying power (positive = uses buying power)
-        and the current buying power."""
-        before = figures(ledger, self.mark)
+        The order's own symbols are valued at its prices (a limit far from the market must
+        not look like an instant gain), everything else at the market's marks. Returns the
+        wire object, the change in buying power (positive = uses buying power) and the
+        current buying power."""
+        current = figures(ledger, self.mark).derivative_buying_power
+
+        def marks(symbol: str) -> Decimal | None:
+            return prices[symbol] if symbol in prices else self.mark(symbol)
+
+        before = figures(ledger, marks)
         sim = copy.deepcopy(ledger)
         now = self.market.clock.now()
         for leg in order.legs:
@@ -121,12 +128,14 @@ class PlacementMixin:
             )
             sim.fill(template, qty if leg.is_buy else -qty, prices[leg.symbol], Fees(), now)
         sim.cash -= fees.total
-        after = figures(sim, self.mark)
-        raw_after = (after.net_liq - after.initial) if after.is_margin else after.cash
-        change_bp = before.derivative_buying_power - max(ZERO, raw_after)
-        if raw_after < 0:
-            change_bp = before.derivative_buying_power - raw_after
+        after = figures(sim, marks)
+
+        def available(f: Figures) -> Decimal:
+            return (f.net_liq - f.initial) if f.is_margin else f.cash
+
+        change_bp = available(before) - available(after)
         change_req = after.initial - before.initial
+        new_bp = max(ZERO, current - change_bp)
 
         def signed(value: Decimal, positive: str = "Debit") -> tuple[str, str]:
             if value == 0:
@@ -142,9 +151,9 @@ class PlacementMixin:
             "change-in-margin-requirement-effect": req_eff,
             "change-in-buying-power": bp,
             "change-in-buying-power-effect": bp_eff,
-            "current-buying-power": dec(before.derivative_buying_power),
+            "current-buying-power": dec(current),
             "current-buying-power-effect": "Credit",
-            "new-buying-power": dec(after.derivative_buying_power),
+            "new-buying-power": dec(new_bp),
             "new-buying-power-effect": "Credit",
             "isolated-order-margin-requirement": iso_req,
             "isolated-order-margin-requirement-effect": iso_eff,
@@ -152,7 +161,7 @@ class PlacementMixin:
             "impact": bp,
             "effect": bp_eff,
         }
-        return wire, change_bp, before.derivative_buying_power
+        return wire, change_bp, current
 
     # ----- placement ------------------------------------------------------------------------
     def evaluate(

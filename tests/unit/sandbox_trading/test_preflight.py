@@ -182,3 +182,23 @@ def test_cash_account_may_sell_covered_calls_and_spreads_but_not_naked(rig: Rig)
     rig.settle()
     covered = naked | {"legs": [_call(SPY_CALL_2, "Sell to Open")]}
     assert rig.engine.place(CASH_ACCOUNT, covered)["order"]["status"] == "Routed"
+
+
+def test_buying_power_effect_values_the_order_at_its_own_price(rig: Rig) -> None:
+    body = equity_order(order_type="Limit", quantity=100, price="150", **{"price-effect": "Debit"})
+    margin = rig.engine.dry_run(ACCOUNT, body)["buying-power-effect"]
+    cash = rig.engine.dry_run(CASH_ACCOUNT, body)["buying-power-effect"]
+    assert (margin["change-in-buying-power"], margin["new-buying-power"]) == ("7500.08", "92499.92")
+    assert margin["change-in-margin-requirement"] == "7500.0"
+    assert cash["change-in-buying-power"] == "15000.08"
+    sell = rig.engine.dry_run(
+        ACCOUNT,
+        equity_order(
+            action="Sell to Open",
+            order_type="Limit",
+            quantity=10,
+            price="250",
+            **{"price-effect": "Credit"},
+        ),
+    )
+    assert sell["buying-power-effect"]["change-in-buying-power-effect"] == "Debit"
