@@ -50,9 +50,9 @@ class BatchPolicy:
     """… or this many key+value bytes."""
     max_age_s: float = 1.0
     """… or when its first record has waited this long."""
-    max_buffered_rows: int = 200_000
+    max_buffered_rows: int = 150_000
     """Across all open batches: above this, fetching waits until a flush frees room."""
-    max_buffered_bytes: int = 96 * 1024 * 1024
+    max_buffered_bytes: int = 64 * 1024 * 1024
     """Across all open batches, in key+value bytes."""
 
     def __post_init__(self) -> None:
@@ -179,14 +179,20 @@ class Batcher:
         del self._open[batch.key]
         self._closed.append(batch)
 
-    def ready(self, now: float) -> list[PartitionBatch]:
-        """Close open batches older than ``max_age_s``; take the oldest closed batch of each
-        partition (the others wait for the next call)."""
+    def flushable(self) -> bool:
+        """Whether anything could be flushed now (closed, or open with records, not a replay)."""
+        return bool(self._closed) or any(
+            b.records and b.replay is None for b in self._open.values()
+        )
+
+    def ready(self, now: float, *, force: bool = False) -> list[PartitionBatch]:
+        """Close open batches older than ``max_age_s`` (all of them with ``force``: the buffer
+        is full); take the oldest closed batch of each partition (the others wait)."""
         for batch in list(self._open.values()):
             if (
                 batch.replay is None
                 and batch.records
-                and now - batch.opened_at >= self.policy.max_age_s
+                and (force or now - batch.opened_at >= self.policy.max_age_s)
             ):
                 self._close(batch)
         return self._take_closed(lambda _: True)

@@ -221,7 +221,8 @@ class ClickHouseSink:
             # closed batches wait for the cycle in flight anyway: fetching more only competes
             # with it for the CPU; the open batches keep filling up to the buffer limit
             await self._await_cycle()
-        if not batcher.over_limit():
+        # over the limit, fetch only to complete pending replays (nothing else can be flushed)
+        if not batcher.over_limit() or not batcher.flushable():
             data = await self._consumer.getmany(
                 timeout_ms=self.config.poll_timeout_ms, max_records=self.config.fetch_max_records
             )
@@ -236,7 +237,7 @@ class ClickHouseSink:
                     batcher.add_partition(key, records, now)
         await self._await_cycle_if_done()
         if self._cycle is None:
-            ready = batcher.ready(time.monotonic())
+            ready = batcher.ready(time.monotonic(), force=batcher.over_limit())
             if ready:
                 self._cycle = asyncio.create_task(self._run_cycle(ready), name="sink-flush")
 

@@ -55,7 +55,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from tastystream.logs import configure_logging
 
-    parser = argparse.ArgumentParser(prog="python -m sinks", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m sinks",
+        description="Run the exactly-once ClickHouse sink until SIGTERM/SIGINT (settings from env).",
+    )
     parser.add_argument("--group", default="tastystream-sink", help="Kafka consumer group")
     parser.add_argument(
         "--topic",

@@ -120,3 +120,30 @@ def test_batches_cover_every_offset_once_in_order(sizes: list[int], max_rows: in
         for batch in rest:
             seen.extend(r.offset for r in batch.records)
     assert seen == list(range(offset))
+
+
+def test_a_full_buffer_forces_young_batches_out_but_never_unfinished_replays() -> None:
+    batcher = Batcher(BatchPolicy(max_rows=100, max_age_s=60, max_buffered_rows=100))
+    batcher.expect_replay("t", 1, 0, 49, now=0.0)
+    batcher.add(raws("t", 0, 0, 60) + raws("t", 1, 0, 40), now=0.0)
+    assert batcher.over_limit()
+    assert batcher.ready(now=0.0) == []  # young, not full
+    assert batcher.flushable()
+    forced = batcher.ready(now=0.0, force=True)
+    assert [(b.key, len(b)) for b in forced] == [(("t", 0), 60)]
+    for batch in forced:
+        batcher.released(batch)
+    batcher.add(raws("t", 1, 40, 70), now=0.0)  # the replay completes at 49 …
+    assert batcher.over_limit()
+    assert batcher.has_closed()
+    batches = batcher.ready(now=0.0)
+    assert [(b.start, b.end, len(b)) for b in batches] == [(0, 49, 50)]
+
+
+def test_a_buffer_full_of_an_unfinished_replay_is_not_flushable() -> None:
+    batcher = Batcher(BatchPolicy(max_rows=100, max_buffered_rows=100))
+    batcher.expect_replay("t", 0, 0, 149, now=0.0)  # written with bigger batches before a restart
+    batcher.add(raws("t", 0, 0, 120), now=0.0)
+    assert batcher.over_limit()
+    assert not batcher.flushable()  # the sink keeps fetching until the replay is complete
+    assert batcher.ready(now=99.0, force=True) == []
