@@ -8,6 +8,9 @@ Fixtures:
   with a fast retry policy so retried faults cost milliseconds.
 * ``open_sandbox`` / ``open_client`` — the same as async context managers, for tests that need
   their own configuration (short token lifetimes, seeds, two sandboxes at once).
+* ``module_server`` / ``module_client`` — one sandbox per module (and a client per test on the
+  module's event loop) for stream-only modules whose tests leave no account state behind; they
+  opt in with ``pytestmark = pytest.mark.asyncio(loop_scope="module")``.
 
 ``warnings_of(client)`` drains the client's error stream and returns the parse problems on it.
 """
@@ -22,6 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from adapters.tastytrade import (
     Backoff,
@@ -84,6 +88,18 @@ async def sandbox() -> AsyncIterator[SandboxServer]:
 @pytest.fixture
 async def client(sandbox: SandboxServer) -> AsyncIterator[Client]:
     async with open_client(sandbox) as api:
+        yield api
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def module_server() -> AsyncIterator[SandboxServer]:
+    async with open_sandbox() as server:
+        yield server
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def module_client(module_server: SandboxServer) -> AsyncIterator[Client]:
+    async with open_client(module_server) as api:
         yield api
 
 

@@ -38,22 +38,22 @@ async def test_refresh_grant_mints_a_token_used_on_every_call(sandbox: SandboxSe
 
 
 async def test_short_lived_tokens_are_refreshed_before_they_expire() -> None:
-    async with open_sandbox(access_token_ttl=1.0) as server:
+    async with open_sandbox(access_token_ttl=0.8) as server:
         auth = OAuth2Auth(
-            client_secret=DEFAULT_CLIENT_SECRET, refresh_token=DEFAULT_REFRESH_TOKEN, margin=0.4
+            client_secret=DEFAULT_CLIENT_SECRET, refresh_token=DEFAULT_REFRESH_TOKEN, margin=0.3
         )
         async with HttpSession(
             server.base_url, auth, api_version=API_VERSION, retry_policy=FAST_RETRY
         ) as http:
             rest = Rest(http)
             calls = 0
-            deadline = time.monotonic() + 2.0
+            deadline = time.monotonic() + 1.5
             while time.monotonic() < deadline:
                 balance = await rest.balances.get_balances(ACCOUNT)
                 assert balance.account_number == ACCOUNT
                 calls += 1
                 await asyncio.sleep(0.05)
-    # 1 s tokens refreshed 0.4 s early over 2 s: a refresh every 0.6 s or so, never per call
+    # 0.8 s tokens refreshed 0.3 s early over 1.5 s: one refresh every 0.5 s, never per call
     assert 3 <= auth.refreshes <= 5, auth.refreshes
     assert calls >= 2 * auth.refreshes  # tokens are reused between refreshes
     assert auth.refresh_failures == 0

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from adapters.tastytrade import (
     Backoff,
@@ -67,7 +68,20 @@ async def subscribe_all(dx: DXLinkStreamer, option: str) -> None:
     await dx.subscribe("Candle", [CANDLE], from_time=FROM)
 
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # one sandbox for the module
+
+
 @pytest.fixture
+def sandbox(module_server: SandboxServer) -> SandboxServer:
+    return module_server
+
+
+@pytest.fixture
+def client(module_client: Client) -> Client:
+    return module_client
+
+
+@pytest_asyncio.fixture(loop_scope="module")
 async def dx(client: Client) -> AsyncIterator[DXLinkStreamer]:
     async with client.dxlink(
         aggregation_period=0.05, reconnect_backoff=Backoff(base=0.05, cap=0.2)
@@ -202,7 +216,7 @@ async def test_reconnect_after_all_tokens_expired(
 
 async def test_quote_token_is_renewed_before_it_expires_without_reconnecting() -> None:
     async with (
-        open_sandbox(quote_token_ttl=2.0) as server,
+        open_sandbox(quote_token_ttl=1.2) as server,
         open_client(server) as client,
         client.dxlink(aggregation_period=0.05) as dx,
     ):

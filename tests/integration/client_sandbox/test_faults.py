@@ -81,13 +81,13 @@ async def test_500_on_an_order_post_is_not_retried(client: Client, sandbox: Sand
 
 
 async def test_timeouts_are_transport_errors(sandbox: SandboxServer) -> None:
-    async with open_client(sandbox, timeout=0.3) as client:
+    async with open_client(sandbox, timeout=0.2) as client:
         await client.rest.accounts.list()
-        sandbox.admin.fail_rest(1, "timeout", hang_seconds=1.0)
+        sandbox.admin.fail_rest(1, "timeout", hang_seconds=0.5)
         status = await client.rest.accounts.trading_status(ACCOUNT)  # GET: retried once
         assert status.account_number == ACCOUNT
         assert [type(e) for e in client.errors.drain()] == [TransportError]
-        sandbox.admin.fail_rest(1, "timeout", hang_seconds=1.0)
+        sandbox.admin.fail_rest(1, "timeout", hang_seconds=0.5)
         with pytest.raises(TransportError) as caught:
             await client.rest.orders.place(ACCOUNT, buy())  # POST: never re-sent
         assert caught.value.retriable is True

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+import pytest_asyncio
 
 from adapters.tastytrade import (
     Backoff,
@@ -27,7 +28,20 @@ from tests.support import eventually
 FAST = Backoff(base=0.05, cap=0.2)
 
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # one sandbox for the module
+
+
 @pytest.fixture
+def sandbox(module_server: SandboxServer) -> SandboxServer:
+    return module_server
+
+
+@pytest.fixture
+def client(module_client: Client) -> Client:
+    return module_client
+
+
+@pytest_asyncio.fixture(loop_scope="module")
 async def dx(client: Client) -> AsyncIterator[DXLinkStreamer]:
     async with client.dxlink(
         aggregation_period=0.05,
