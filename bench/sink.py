@@ -29,6 +29,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from schemas import MARKET_TOPICS, AvroCodec, SchemaRegistry, event_id_for, value_subject
 from tastystream.stack import LocalStack, StackConfig
+from tastystream.stack.process import PidRecord
 
 REPO = Path(__file__).resolve().parents[1]
 T0 = 1_772_461_800_000_000
@@ -145,8 +146,8 @@ def _peak_rss_mb(pid: int) -> float:
 
 
 async def _sink(
-    cfg: StackConfig, topic: str, n: int, log: Path
-) -> tuple[float, float, float, float]:
+    cfg: StackConfig, topic: str, n: int, log: Path, server_pid: int
+) -> tuple[float, float, float, float, float]:
     database = f"bench_{os.getpid()}"
     env = {
         **os.environ,
@@ -164,21 +165,19 @@ async def _sink(
         )
     launched = time.perf_counter()
     try:
-        first_at, first_rows, first_cpu = 0.0, 0, 0.0
+        first_at, first_rows, first_cpu, first_server = 0.0, 0, 0.0, 0.0
         deadline = launched + 600
         while time.perf_counter() < deadline:
             rows = await asyncio.to_thread(_count, client, database)
             now = time.perf_counter()
             if rows and not first_at:
                 first_at, first_rows, first_cpu = now, rows, _cpu_s(proc.pid)
+                first_server = _cpu_s(server_pid)
             if rows >= n:
                 rss, cpu = _peak_rss_mb(proc.pid), _cpu_s(proc.pid) - first_cpu
-                return (
-                    (n - first_rows) / (now - first_at),
-                    now - launched,
-                    rss,
-                    cpu / (now - first_at),
-                )
+                span = now - first_at
+                server = _cpu_s(server_pid) - first_server
+                return (n - first_rows) / span, now - launched, rss, cpu / span, server / span
             if proc.returncode is not None:
                 raise RuntimeError(f"sink exited early; see {log}")
             await asyncio.sleep(0.25)
@@ -213,14 +212,18 @@ async def _main(n: int, partitions: int, keep_log: bool) -> None:
             base = await _baseline(cfg, topic, n, partitions)
             print(f"baseline  raw aiokafka consume:   {base:>10,.0f} records/s")
             log = Path(tmp) / "sink.log"
-            rate, wall, rss, cores = await _sink(cfg, topic, n, log)
+            record = PidRecord.read(stack.pid_file("clickhouse"))
+            if record is None:
+                raise RuntimeError("no clickhouse pid file")
+            rate, wall, rss, cores, server = await _sink(cfg, topic, n, log, record.pid)
             print(f"sink      Kafka → ClickHouse:     {rate:>10,.0f} rows/s (steady state)")
             print(f"sink      wall time incl. start:  {wall:>10.1f} s  ({n / wall:,.0f} rows/s)")
             print(f"ratio     sink / baseline:        {rate / base:>10.2f}")
             print(f"sink      peak RSS:               {rss:>10.0f} MB (target < 500 MB)")
-            print(
-                f"sink      CPU while inserting:    {cores:>10.2f} cores (machine: {os.cpu_count()})"
-            )
+            cpus = os.cpu_count()
+            print(f"sink      CPU while inserting:    {cores:>10.2f} cores (machine: {cpus})")
+            print(f"clickhouse CPU meanwhile:         {server:>10.2f} cores")
+            print(f"machine   load average (1 min):   {os.getloadavg()[0]:>10.2f}")
             if keep_log:
                 print(log.read_text()[-4000:])
         finally:
