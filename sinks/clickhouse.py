@@ -27,13 +27,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.admin import NewTopic
 from aiokafka.errors import KafkaError
 
 from schemas import AvroCodec, SchemaRegistry
 from sinks.batch import Batcher, PartitionBatch, TopicPartitionKey
 from sinks.checkpoint import CheckpointStore, Intent, IntentState, resume_from
 from sinks.columns import TableLayout
-from sinks.dlq import DeadLetterPublisher, ensure_topics
+from sinks.dlq import DeadLetterPublisher, dlq_topic_spec, ensure_topics
 from sinks.errors import RowsRejected, SinkError, TableMismatch
 from sinks.metrics import MetricsRecorder, SinkMetrics, SinkState
 from sinks.prepare import Prepared, prepare_batch, reject_violations
@@ -129,9 +130,14 @@ class ClickHouseSink:
             for route in self.routes.values():
                 self._layouts[route.topic] = await self._layout(route)
         client_id = f"{kafka.client_id}-sink"
-        await ensure_topics(
-            kafka.bootstrap, [r.dlq for r in self.routes.values()], client_id=client_id
-        )
+        # the source topics too: subscribing to a missing topic would let the broker
+        # auto-create it with its default partitions instead of the spec's
+        sources = [
+            NewTopic(r.topic, r.spec.partitions, 1, topic_configs=r.spec.topic_config())
+            for r in self.routes.values()
+        ]
+        dead = [dlq_topic_spec(r.dlq) for r in self.routes.values()]
+        await ensure_topics(kafka.bootstrap, sources + dead, client_id=client_id)
         self._producer = AIOKafkaProducer(
             bootstrap_servers=kafka.bootstrap,
             client_id=f"{client_id}-dlq",

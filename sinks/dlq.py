@@ -28,7 +28,13 @@ from schemas import (
 )
 from sinks.batch import RawRecord
 
-__all__ = ["DeadLetter", "DeadLetterPublisher", "dead_letter_record", "ensure_topics"]
+__all__ = [
+    "DeadLetter",
+    "DeadLetterPublisher",
+    "dead_letter_record",
+    "dlq_topic_spec",
+    "ensure_topics",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -77,24 +83,25 @@ def dead_letter_record(
     return DeadLetter(dlq_topic(record.topic), key, value)
 
 
-async def ensure_topics(bootstrap: str, names: Iterable[str], *, client_id: str) -> None:
-    """Create the dead-letter topics that do not exist yet (idempotent)."""
+def dlq_topic_spec(name: str) -> NewTopic:
+    """How a dead-letter topic is created: one partition, 30 days."""
+    return NewTopic(name, DLQ_PARTITIONS, 1, topic_configs={"retention.ms": str(DLQ_RETENTION_MS)})
+
+
+async def ensure_topics(bootstrap: str, topics: Iterable[NewTopic], *, client_id: str) -> None:
+    """Create the topics that do not exist yet (idempotent; existing ones are left alone)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id=client_id)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = sorted(set(names) - existing)
+        missing = [t for t in topics if t.name not in existing]
         if not missing:
             return
-        topics = [
-            NewTopic(name, DLQ_PARTITIONS, 1, topic_configs={"retention.ms": str(DLQ_RETENTION_MS)})
-            for name in missing
-        ]
         try:
-            await admin.create_topics(topics)
+            await admin.create_topics(missing)
         except TopicAlreadyExistsError:
-            pass  # another sink created them meanwhile
-        logger.info("created dead-letter topics %s", missing)
+            pass  # another process created them meanwhile
+        logger.info("created topics %s", sorted(t.name for t in missing))
     finally:
         await admin.close()
 
