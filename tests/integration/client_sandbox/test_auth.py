@@ -8,13 +8,15 @@ import time
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
-from adapters.tastytrade import ApiError, AuthError, HttpSession, OAuth2Auth
+from adapters.tastytrade import ApiError, AuthError, Client, HttpSession, OAuth2Auth
 from adapters.tastytrade.client import API_VERSION
 from adapters.tastytrade.rest import Rest
 from sandbox.config import DEFAULT_CLIENT_SECRET, DEFAULT_REFRESH_TOKEN
 from sandbox.server import SandboxServer
 from tastystream import __version__
+from tastystream.settings import TastytradeSettings
 from tests.integration.client_sandbox.conftest import (
     ACCOUNT,
     FAST_RETRY,
@@ -171,3 +173,23 @@ async def test_unsupported_accept_version_is_406(sandbox: SandboxServer) -> None
             await client.rest.customers.me()
     assert caught.value.status == 406
     assert caught.value.retriable is False
+
+
+async def test_client_from_settings_reaches_the_sandbox(sandbox: SandboxServer) -> None:
+    settings = TastytradeSettings(
+        _env_file=None,  # no .env from the working directory
+        base_url=sandbox.base_url,
+        streamer_url=sandbox.streamer_url,
+        client_secret=SecretStr(DEFAULT_CLIENT_SECRET),
+        refresh_token=SecretStr(DEFAULT_REFRESH_TOKEN),
+        accounts=("5WT00001", "5WT00002"),
+    )
+    async with Client.from_settings(settings, retry_policy=FAST_RETRY) as client:
+        assert client.environment == "custom"
+        numbers = [a.account_number for a in await client.rest.accounts.list()]
+        assert set(settings.accounts) <= set(numbers)
+        token = await client.rest.quote_tokens.get()
+        assert token.dxlink_url == sandbox.dxlink_url
+    shown = repr(client) + repr(client.auth)
+    assert DEFAULT_CLIENT_SECRET not in shown
+    assert DEFAULT_REFRESH_TOKEN not in shown
