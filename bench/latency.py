@@ -299,6 +299,8 @@ async def run(args: argparse.Namespace) -> None:
     from tastystream.pipeline import prepare_contract
 
     out = Figures()
+    # the 2 cores are shared: how busy the machine was explains the wall-clock figures
+    out.add("machine_load_1m_at_start", os.getloadavg()[0], "runnable")
     chains = tuple(c for c in args.chains.split(",") if c)
     database = f"bench_{uuid.uuid4().hex[:8]}"
     async with (
@@ -320,6 +322,7 @@ async def run(args: argparse.Namespace) -> None:
         async with sink_process(stack, database, sink_log) as sink_pid:
             await _rates(args, out, stack, settings, codec, ids, rec, topics, sink_pid)
             out.add("sink_rss_peak_mb", proc_status_mb("VmHWM", sink_pid), "MB")
+        out.add("machine_load_1m_at_end", os.getloadavg()[0], "runnable")
 
 
 async def _rates(

@@ -95,7 +95,9 @@ async def record_frames(
 TIME_FIELDS = frozenset({"time", "bidTime", "askTime", "eventTime"})
 
 
-def _chunks(rec: Recording, max_events: int) -> list[tuple[int, str, list[Any], int, list[int]]]:
+def chunk_frames(
+    rec: Recording, max_events: int
+) -> list[tuple[int, str, list[Any], int, list[int]]]:
     """The recording cut into (channel, type, flat values, field count, time positions)."""
     out: list[tuple[int, str, list[Any], int, list[int]]] = []
     for text in rec.frames:
@@ -111,16 +113,20 @@ def _chunks(rec: Recording, max_events: int) -> list[tuple[int, str, list[Any], 
     return out
 
 
+def stamp(values: list[Any], width: int, times: list[int], now_ms: int) -> None:
+    """Set every time field (positions ``times``) of the flat COMPACT ``values`` to ``now_ms``."""
+    for base in range(0, len(values), width):
+        for i in times:
+            values[base + i] = now_ms
+
+
 async def _paced(ws: ServerConnection, rec: Recording, rate: float) -> None:
     """Send ``rate`` events/s, every event stamped with the send time (ms) as its source time."""
-    chunks = _chunks(rec, max_events=max(1, int(rate // 200)))
+    chunks = chunk_frames(rec, max_events=max(1, int(rate // 200)))
     sent, started = 0, time.perf_counter()
     while True:
         for channel, event_type, values, width, times in chunks:
-            now_ms = int(time.time() * 1000)
-            for base in range(0, len(values), width):
-                for i in times:
-                    values[base + i] = now_ms
+            stamp(values, width, times, int(time.time() * 1000))
             frame = {"type": "FEED_DATA", "channel": channel, "data": [event_type, values]}
             await ws.send(orjson.dumps(frame).decode())
             sent += len(values) // width
@@ -213,4 +219,4 @@ class ReplayFeed:
             await asyncio.to_thread(self._process.join, 5)
 
 
-__all__ = ["TIME_FIELDS", "Recording", "ReplayFeed", "record_frames"]
+__all__ = ["TIME_FIELDS", "Recording", "ReplayFeed", "chunk_frames", "record_frames", "stamp"]
