@@ -9,6 +9,7 @@ REST models of :data:`adapters.tastytrade.models.NOTIFICATION_MODELS`; unknown t
 payloads that fail to parse are reported and still delivered as raw :class:`Notification`
 objects, never dropped. The streamer sends no snapshot, so after every (re)connect a
 :class:`Reconciliation` per account, fetched over REST, is emitted into the same stream.
+Reconnects and lifecycle come from :class:`~adapters.tastytrade.reconnect.ReconnectingStream`.
 """
 
 from __future__ import annotations
@@ -18,35 +19,26 @@ import dataclasses
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from adapters.tastytrade.backoff import Backoff, Clock, Random, ReconnectSchedule, Sleep
+from adapters.tastytrade.backoff import Backoff, Clock, Random, Sleep
 from adapters.tastytrade.errors import (
     ErrorStream,
     ParseFailure,
     ParseWarning,
     StreamDisconnected,
     StreamError,
-    TastytradeError,
-    Unrecoverable,
-    is_retriable,
 )
-from adapters.tastytrade.fanout import (
-    Fanout,
-    Listener,
-    Reconnected,
-    StreamState,
-    translate_ws_error,
-)
+from adapters.tastytrade.fanout import StreamState
 from adapters.tastytrade.models import NOTIFICATION_MODELS, parse_model
+from adapters.tastytrade.reconnect import ReconnectingStream
 from tastystream import __version__
 from tastystream.logs import TRACE
 
@@ -120,7 +112,7 @@ class _Conn:
         self.session_id: str | None = None
 
 
-class AccountStreamer:
+class AccountStreamer(ReconnectingStream[AccountEvent, _Conn]):
     """``async with AccountStreamer(url, ["5WT0001"], auth, reconcile=...) as s``."""
 
     def __init__(
@@ -142,74 +134,29 @@ class AccountStreamer:
     ) -> None:
         if not accounts:
             raise ValueError("the account streamer needs at least one account number")
+        super().__init__(
+            stream="account",
+            label="account stream",
+            task_name="account-stream",
+            log=logger,
+            errors=errors,
+            reconnect_backoff=reconnect_backoff,
+            healthy_after=healthy_after,
+            rand=rand,
+            sleep=sleep,
+            clock=clock,
+        )
         self.url = url
         self.accounts = list(accounts)
-        self.errors = errors if errors is not None else ErrorStream()
         self._auth = auth
         self._reconcile = reconcile
         self.heartbeat_interval = heartbeat_interval
         self.idle_timeout = idle_timeout
         self._ack_timeout = ack_timeout
-        self._schedule = ReconnectSchedule(reconnect_backoff or Backoff(base=0.5, cap=30.0), rand)
-        self.healthy_after = healthy_after
-        self._sleep = sleep
-        self._clock = clock
-        self._fanout: Fanout[AccountEvent] = Fanout("account", self.errors)
-        self._task: asyncio.Task[None] | None = None
-        self._hooks: list[Callable[[Reconnected], object]] = []
         self._request_id = 0
-        self._stopping = False
-        self._down_since: float | None = None
-        self._running_since: float | None = None
-        self.state = StreamState.STOPPED
-        self.generation = 0
-        self.disconnects = 0
         self.session_id: str | None = None
         self.acked = 0  # successful acks over all sessions
         self._extra: dict[str, Any] = {}  # subscribe actions beyond connect
-        self._conn: _Conn | None = None
-
-    async def __aenter__(self) -> Self:
-        self._stopping = False
-        self._fanout = Fanout("account", self.errors)
-        self._set_state(StreamState.CONNECTING)
-        self._task = asyncio.create_task(self._run(), name="account-stream")
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    async def stop(self) -> None:
-        self._stopping = True
-        task, self._task = self._task, None
-        if task is not None:
-            self._set_state(StreamState.STOPPING)
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        self._fanout.close(self._fanout.failure)
-        self._set_state(StreamState.STOPPED)
-
-    def _set_state(self, state: StreamState) -> None:
-        if state is not self.state:
-            logger.info("account stream %s -> %s", self.state, state)
-            self.state = state
-
-    def listen(self, maxsize: int = 10_000, *, name: str = "") -> Listener[AccountEvent]:
-        """A bounded queue of notifications and reconciliations (drop-oldest on overflow)."""
-        return self._fanout.listen(maxsize, name=name)
-
-    async def events(self, maxsize: int = 10_000) -> AsyncIterator[AccountEvent]:
-        with self.listen(maxsize) as listener:
-            async for event in listener:
-                yield event
-
-    def on_reconnect(self, hook: Callable[[Reconnected], object]) -> None:
-        self._hooks.append(hook)
 
     def stats(self) -> dict[str, Any]:
         """Health and traffic figures (for health checks and metrics exporters)."""
@@ -241,48 +188,7 @@ class AccountStreamer:
         except (ConnectionClosed, StreamDisconnected):
             logger.debug("account stream lost while subscribing %s; replayed on reconnect", action)
 
-    # ------------------------------------------------------------ reconnect loop
-    async def _run(self) -> None:
-        while True:
-            reason: TastytradeError
-            try:
-                await asyncio.create_task(self._session(), name="account-session")
-                reason = StreamDisconnected("session ended", stream="account")
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                if self._stopping:
-                    raise asyncio.CancelledError from exc
-                reason = translate_ws_error(exc, "account")
-            self._conn = None
-            if not is_retriable(reason):
-                failure = Unrecoverable(f"account stream gave up: {reason.message}", cause=reason)
-                self.errors.publish(failure)
-                self._fanout.close(failure)
-                self._set_state(StreamState.STOPPED)
-                return
-            if self._down_since is None:
-                self._down_since = self._clock()
-            if self._running_since is not None:
-                # a connection that stayed up long enough resets the backoff; one that drops
-                # right after its handshake keeps growing it (no reconnect storms)
-                if self._clock() - self._running_since >= self.healthy_after:
-                    self._schedule.succeeded()
-                self._running_since = None
-            self.disconnects += 1
-            delay = self._schedule.next_delay()
-            code = reason.code if isinstance(reason, StreamDisconnected) else None
-            self.errors.publish(
-                StreamDisconnected(
-                    f"account stream disconnected ({reason.message}); reconnect in {delay:.2f}s",
-                    stream="account",
-                    attempt=self._schedule.failures,
-                    code=code,
-                )
-            )
-            self._set_state(StreamState.DEGRADED)
-            await self._sleep(delay)
-
+    # ------------------------------------------------------------------ session
     async def _session(self) -> None:
         async with connect(
             self.url, open_timeout=self._ack_timeout, close_timeout=2.0, user_agent_header=SOURCE
@@ -298,13 +204,7 @@ class AccountStreamer:
                 group.create_task(self._heartbeats(conn))
                 group.create_task(self._watchdog(conn))
                 await self._reconcile_all()
-                self.generation += 1
-                self._running_since = self._clock()
-                self._set_state(StreamState.RUNNING)
-                if self._down_since is not None:
-                    down_for, self._down_since = self._clock() - self._down_since, None
-                    if self.generation > 1:
-                        self._notify(Reconnected(self.generation, down_for))
+                self._session_running()
 
     async def _reconcile_all(self) -> None:
         if self._reconcile is None:
@@ -312,18 +212,6 @@ class AccountStreamer:
         for account in self.accounts:
             snapshot = await self._reconcile(account)
             self._fanout.publish(dataclasses.replace(snapshot, generation=self.generation + 1))
-
-    def _notify(self, info: Reconnected) -> None:
-        logger.info(
-            "account stream reconnected (generation %d, down %.1fs)",
-            info.generation,
-            info.down_for_s,
-        )
-        for hook in self._hooks:
-            try:
-                hook(info)
-            except Exception:
-                logger.exception("on_reconnect hook failed")
 
     # ------------------------------------------------------------------- wire
     async def _request(self, conn: _Conn, action: str, value: Any = None) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The DXLink quote streamer: protocol state machine, subscriptions, one reconnect loop (§5).
+"""The DXLink quote streamer: protocol state machine and subscriptions (§5).
 
 Handshake, in the strict order tastytrade requires: SETUP → wait ``AUTH_STATE
 UNAUTHORIZED`` → AUTH → wait ``AUTHORIZED`` → per event type one channel (CHANNEL_REQUEST →
@@ -11,7 +11,9 @@ called at any time from any task, and the whole set is replayed (in chunks below
 after every reconnect. The connection counts as dead when it closes, errors or stays silent
 longer than ``keepalive_timeout``; each reconnect is reported as :class:`StreamDisconnected`
 and, once running again, to the ``on_reconnect`` hooks (e.g. to backfill candle gaps).
-Consumers read events through bounded queues (see :mod:`adapters.tastytrade.fanout`).
+Consumers read events through bounded queues (see :mod:`adapters.tastytrade.fanout`); the
+reconnect loop and lifecycle are :class:`~adapters.tastytrade.reconnect.ReconnectingStream`'s,
+with one DXLink rule on top: after ``UNAUTHORIZED`` the next session fetches a new token.
 """
 
 from __future__ import annotations
@@ -22,31 +24,22 @@ import random
 import time
 from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from datetime import datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import orjson
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from adapters.tastytrade.backoff import Backoff, Clock, Random, ReconnectSchedule, Sleep
+from adapters.tastytrade.backoff import Backoff, Clock, Random, Sleep
 from adapters.tastytrade.errors import (
     ErrorStream,
     ParseWarning,
     StreamDisconnected,
     StreamError,
     TastytradeError,
-    Unrecoverable,
-    is_retriable,
 )
 from adapters.tastytrade.events import EVENT_CLASSES, MarketEvent
-from adapters.tastytrade.fanout import (
-    Fanout,
-    Listener,
-    Reconnected,
-    StreamState,
-    translate_ws_error,
-)
+from adapters.tastytrade.fanout import Listener, Reconnected, StreamState, translate_ws_error
 from adapters.tastytrade.feed_channel import (
     CHANNELS,
     EVENT_OF_CHANNEL,
@@ -59,13 +52,14 @@ from adapters.tastytrade.feed_channel import (
     epoch_ms,
 )
 from adapters.tastytrade.quote_token import QuoteToken, QuoteTokenSource
+from adapters.tastytrade.reconnect import ReconnectingStream
 from tastystream import __version__
 from tastystream.logs import TRACE
 
 logger = logging.getLogger(__name__)
 
 
-class DXLinkStreamer:
+class DXLinkStreamer(ReconnectingStream[MarketEvent, FeedConnection]):
     """``async with DXLinkStreamer(tokens, ...) as s: await s.subscribe("Quote", ["SPY"])``."""
 
     def __init__(
@@ -87,65 +81,31 @@ class DXLinkStreamer:
         clock: Clock = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        self.errors = errors if errors is not None else ErrorStream()
+        super().__init__(
+            stream="dxlink",
+            label="dxlink",
+            task_name="dxlink",
+            log=logger,
+            errors=errors,
+            reconnect_backoff=reconnect_backoff,
+            healthy_after=healthy_after,
+            rand=rand,
+            sleep=sleep,
+            clock=clock,
+        )
         self._tokens = tokens
         self.keepalive_interval = keepalive_interval
         self.keepalive_timeout = keepalive_timeout
         self._aggregation = aggregation_period
         self._handshake_timeout = handshake_timeout
-        self._schedule = ReconnectSchedule(reconnect_backoff or Backoff(base=0.5, cap=30.0), rand)
-        self.healthy_after = healthy_after
         self._max_chunk = max_chunk_bytes
         self._max_message = max_message_bytes
         self._url = url
-        self._sleep = sleep
-        self._clock = clock
         self._wall = wall_clock
         self._subs: dict[str, dict[str, int | None]] = {}
-        self._fanout: Fanout[MarketEvent] = Fanout("dxlink", self.errors)
-        self._conn: FeedConnection | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._hooks: list[Callable[[Reconnected], object]] = []
         self._force_token = False
-        self._down_since: float | None = None
-        self._running_since: float | None = None
-        self._stopping = False
-        self.state = StreamState.STOPPED
-        self.generation = 0  # successful sessions so far
-        self.disconnects = 0
         self.frames = 0
         self.decode_errors = 0
-
-    # ----------------------------------------------------------------- lifecycle
-    async def __aenter__(self) -> Self:
-        self._set_state(StreamState.CONNECTING)
-        self._stopping = False
-        self._fanout = Fanout("dxlink", self.errors)
-        self._task = asyncio.create_task(self._run(), name="dxlink")
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        self._stopping = True
-        if task is not None:
-            self._set_state(StreamState.STOPPING)
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        self._fanout.close(self._fanout.failure)
-        self._set_state(StreamState.STOPPED)
-
-    def _set_state(self, state: StreamState) -> None:
-        if state is not self.state:
-            logger.info("dxlink %s -> %s", self.state, state)
-            self.state = state
 
     # ----------------------------------------------------------------- consumers
     def listen(
@@ -162,10 +122,6 @@ class DXLinkStreamer:
         with self.listen(maxsize, event_types=event_types) as listener:
             async for event in listener:
                 yield event
-
-    def on_reconnect(self, hook: Callable[[Reconnected], object]) -> None:
-        """Call ``hook`` each time a replacement connection is running (not the first one)."""
-        self._hooks.append(hook)
 
     @property
     def subscriptions(self) -> dict[str, dict[str, int | None]]:
@@ -254,51 +210,10 @@ class DXLinkStreamer:
             except ConnectionClosed:
                 logger.debug("dxlink connection lost while cancelling a channel")
 
-    # ------------------------------------------------------------ reconnect loop
-    async def _run(self) -> None:
-        while True:
-            reason: TastytradeError
-            try:
-                # each session runs in its own task: a TaskGroup that failed leaves its parent's
-                # cancel count raised on Python 3.11, which must not leak into the next session
-                await asyncio.create_task(self._session(), name="dxlink-session")
-                reason = StreamDisconnected("session ended", stream="dxlink")
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                if self._stopping:  # a stop raced with a failure (TaskGroup may eat the cancel)
-                    raise asyncio.CancelledError from exc
-                reason = translate_ws_error(exc, "dxlink")
-            self._conn = None
-            if not is_retriable(reason):
-                failure = Unrecoverable(f"dxlink gave up: {reason.message}", cause=reason)
-                self.errors.publish(failure)
-                self._fanout.close(failure)
-                self._set_state(StreamState.STOPPED)
-                return
-            if isinstance(reason, StreamError) and "UNAUTHORIZED" in reason.message:
-                self._force_token = True
-            if self._down_since is None:
-                self._down_since = self._clock()
-            if self._running_since is not None:
-                # a connection that stayed up long enough resets the backoff; one that drops
-                # right after its handshake keeps growing it (no reconnect storms)
-                if self._clock() - self._running_since >= self.healthy_after:
-                    self._schedule.succeeded()
-                self._running_since = None
-            self.disconnects += 1
-            delay = self._schedule.next_delay()
-            code = reason.code if isinstance(reason, StreamDisconnected) else None
-            self.errors.publish(
-                StreamDisconnected(
-                    f"dxlink disconnected ({reason.message}); reconnect in {delay:.2f}s",
-                    stream="dxlink",
-                    attempt=self._schedule.failures,
-                    code=code,
-                )
-            )
-            self._set_state(StreamState.DEGRADED)
-            await self._sleep(delay)
+    # ------------------------------------------------------------------ session
+    def _before_reconnect(self, reason: TastytradeError) -> None:
+        if isinstance(reason, StreamError) and "UNAUTHORIZED" in reason.message:
+            self._force_token = True  # the next session authorizes with a new quote token
 
     async def _session(self) -> None:
         token = await self._tokens.get(force=self._force_token)
@@ -315,13 +230,7 @@ class DXLinkStreamer:
             conn = FeedConnection(ws, self._clock)
             await asyncio.wait_for(self._handshake(conn, token), self._handshake_timeout)
             self._conn = conn
-            self.generation += 1
-            self._running_since = self._clock()
-            self._set_state(StreamState.RUNNING)
-            if self._down_since is not None:
-                down_for, self._down_since = self._clock() - self._down_since, None
-                if self.generation > 1:
-                    self._notify(Reconnected(self.generation, down_for))
+            self._session_running()
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._reader(conn))
                 group.create_task(self._keepalive(conn))
@@ -329,16 +238,6 @@ class DXLinkStreamer:
                 group.create_task(self._token_refresher(conn, token))
                 for event_type in [kind for kind, symbols in self._subs.items() if symbols]:
                     await self._request_channel(conn, event_type)
-
-    def _notify(self, info: Reconnected) -> None:
-        logger.info(
-            "dxlink reconnected (generation %d, down %.1fs)", info.generation, info.down_for_s
-        )
-        for hook in self._hooks:
-            try:
-                hook(info)
-            except Exception:
-                logger.exception("on_reconnect hook failed")
 
     async def _handshake(self, conn: FeedConnection, token: QuoteToken) -> None:
         await self._send(
