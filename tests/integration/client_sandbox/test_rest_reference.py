@@ -7,12 +7,15 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import pytest_asyncio
 
 from adapters.tastytrade import (
+    AuthError,
     Client,
+    NotFound,
     crypto_to_streamer,
     future_option_to_streamer,
     occ_to_streamer,
@@ -272,3 +275,44 @@ async def test_public_and_pairs_watchlists_and_quote_tokens(api: Client, shared:
     token = await api.rest.quote_tokens.get()
     assert token.dxlink_url == shared.server.dxlink_url
     assert token.level == "api"
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda api: api.rest.orders.get(ACCOUNT, 999_999),
+        lambda api: api.rest.complex_orders.get(ACCOUNT, 1),
+        lambda api: api.rest.transactions.get(ACCOUNT, 424_242),
+        lambda api: api.rest.instruments.equity("ZZZZ"),
+        lambda api: api.rest.instruments.future("/ZZZ9"),
+        lambda api: api.rest.instruments.equity_option("SPY   991231C00100000"),
+        lambda api: api.rest.market_data.by_symbol("Equity", "ZZZZ"),
+        lambda api: api.rest.watchlists.get("no-such-list"),
+        lambda api: api.http.get_data("/no/such/endpoint"),
+    ],
+    ids=[
+        "order",
+        "complex",
+        "transaction",
+        "equity",
+        "future",
+        "option",
+        "quote",
+        "watchlist",
+        "path",
+    ],
+)
+async def test_unknown_resources_are_not_found(api: Client, call: Any) -> None:
+    with pytest.raises(NotFound) as caught:
+        await call(api)
+    assert caught.value.status == 404
+    assert caught.value.code
+    assert caught.value.retriable is False
+    assert api.errors.drain() == []  # a 404 is not retried
+
+
+async def test_another_customers_records_are_forbidden(api: Client) -> None:
+    for call in (api.rest.accounts.get("5WT00099"), api.rest.customers.get("C0000002")):
+        with pytest.raises(AuthError) as caught:
+            await call
+        assert (caught.value.status, caught.value.code) == (403, "not_permitted")
