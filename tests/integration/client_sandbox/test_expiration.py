@@ -54,8 +54,19 @@ async def test_expiring_calls_expire_or_are_exercised(
     await buy_call(client, otm.call)
     await buy_call(client, itm.call)
     cash_before = money((await client.rest.balances.get_balances(ACCOUNT)).cash_balance)
+    day_order = await client.rest.orders.place(
+        ACCOUNT,
+        NewOrder.limit(
+            [NewOrderLeg(InstrumentType.EQUITY, "MSFT", OrderAction.BUY_TO_OPEN, Decimal(1))],
+            Decimal(1),
+            PriceEffect.DEBIT,
+        ),
+    )
+    assert day_order.order.id is not None
+    await wait_status(client, day_order.order.id, "Live")
 
     await admin(sandbox, "clock", {"set": AFTER_CLOSE})
+    await wait_status(client, day_order.order.id, "Expired")  # Day orders end at the close
 
     async def settled() -> bool:
         positions = await client.rest.positions.get_positions(ACCOUNT)
