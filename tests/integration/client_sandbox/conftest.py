@@ -13,6 +13,7 @@ Fixtures:
   opt in with ``pytestmark = pytest.mark.asyncio(loop_scope="module")``.
 
 ``warnings_of(client)`` drains the client's error stream and returns the parse problems on it.
+``tests/integration/client_core`` reuses these helpers (one copy of the sandbox/client setup).
 """
 
 from __future__ import annotations

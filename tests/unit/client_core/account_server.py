@@ -6,56 +6,26 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
+from websockets.asyncio.server import ServerConnection
+
+from tests.unit.client_core.ws_server import FakeConn, FakeServer
 
 
 @dataclass
-class AccountConn:
-    ws: ServerConnection
-    received: list[dict[str, Any]] = field(default_factory=list)
+class AccountConn(FakeConn):
     connected: bool = False
-    silent: bool = False
 
     def actions(self) -> list[str]:
         return [m["action"] for m in self.received]
 
 
 @dataclass
-class FakeAccountStreamer:
+class FakeAccountStreamer(FakeServer[AccountConn]):
     valid_tokens: set[str] = field(default_factory=lambda: {"Bearer at-1"})
     echo_request_id: bool = True
-    silent_connections: set[int] = field(default_factory=set)
-    connections: list[AccountConn] = field(default_factory=list)
-    server: Server | None = None
-    url: str = ""
 
-    async def __aenter__(self) -> FakeAccountStreamer:
-        self.server = await serve(self._handle, "127.0.0.1", 0)
-        port = next(iter(self.server.sockets)).getsockname()[1]
-        self.url = f"ws://127.0.0.1:{port}"
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self.server is not None
-        self.server.close()
-        await self.server.wait_closed()
-
-    @property
-    def last(self) -> AccountConn:
-        return self.connections[-1]
-
-    async def _handle(self, ws: ServerConnection) -> None:
-        conn = AccountConn(ws, silent=len(self.connections) in self.silent_connections)
-        self.connections.append(conn)
-        try:
-            async for raw in ws:
-                message = json.loads(raw)
-                conn.received.append(message)
-                if not conn.silent:
-                    await self._answer(conn, message)
-        except ConnectionClosed:
-            return
+    def _connection(self, ws: ServerConnection, *, silent: bool) -> AccountConn:
+        return AccountConn(ws, silent=silent)
 
     async def _answer(self, conn: AccountConn, m: dict[str, Any]) -> None:
         ack: dict[str, Any] = {"action": m["action"], "web-socket-session-id": "5b6e2799"}
@@ -73,7 +43,7 @@ class FakeAccountStreamer:
         await conn.ws.send(json.dumps(ack))
 
     async def push(self, frame: dict[str, Any] | str) -> None:
-        await self.last.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+        await self.send(frame)
 
     async def drop(self, code: int = 1011) -> None:
         await self.last.ws.close(code, "going away")

@@ -4,60 +4,32 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
+from websockets.asyncio.server import ServerConnection
+
+from tests.unit.client_core.ws_server import FakeConn, FakeServer
 
 
 @dataclass
-class Conn:
-    ws: ServerConnection
-    received: list[dict[str, Any]] = field(default_factory=list)
+class Conn(FakeConn):
     subs: dict[int, dict[tuple[str, str], int | None]] = field(default_factory=dict)
-    silent: bool = False
 
     def types(self) -> list[str]:
         return [m["type"] for m in self.received]
 
 
 @dataclass
-class FakeDXLink:
+class FakeDXLink(FakeServer[Conn]):
     token: str = "quote-token-1"
     accepted_tokens: set[str] = field(default_factory=lambda: {"quote-token-1"})
     event_fields: dict[str, list[str]] | None = None  # FEED_CONFIG override
-    silent_connections: set[int] = field(default_factory=set)  # indexes that never answer
     drop_after_auth: bool = False  # a flapping server: authorize, then hang up
-    connections: list[Conn] = field(default_factory=list)
-    server: Server | None = None
-    url: str = ""
 
-    async def __aenter__(self) -> FakeDXLink:
-        self.server = await serve(self._handle, "127.0.0.1", 0)
-        port = next(iter(self.server.sockets)).getsockname()[1]
-        self.url = f"ws://127.0.0.1:{port}/realtime"
-        return self
+    path: ClassVar[str] = "/realtime"
 
-    async def __aexit__(self, *exc: object) -> None:
-        assert self.server is not None
-        self.server.close()
-        await self.server.wait_closed()
-
-    @property
-    def last(self) -> Conn:
-        return self.connections[-1]
-
-    async def _handle(self, ws: ServerConnection) -> None:
-        conn = Conn(ws, silent=len(self.connections) in self.silent_connections)
-        self.connections.append(conn)
-        try:
-            async for raw in ws:
-                message = json.loads(raw)
-                conn.received.append(message)
-                if not conn.silent:
-                    await self._answer(conn, message)
-        except ConnectionClosed:
-            return
+    def _connection(self, ws: ServerConnection, *, silent: bool) -> Conn:
+        return Conn(ws, silent=silent)
 
     async def _answer(self, conn: Conn, m: dict[str, Any]) -> None:
         send = conn.ws.send
@@ -132,12 +104,9 @@ class FakeDXLink:
             await send(json.dumps({"type": "KEEPALIVE", "channel": 0}))
 
     async def feed(self, channel: int, data: list[Any], *, raw: str | None = None) -> None:
-        text = (
-            raw
-            if raw is not None
-            else json.dumps({"type": "FEED_DATA", "channel": channel, "data": data})
+        await self.send(
+            raw if raw is not None else {"type": "FEED_DATA", "channel": channel, "data": data}
         )
-        await self.last.ws.send(text)
 
     async def drop(self, code: int = 1012, reason: str = "Reconnection is required") -> None:
         await self.last.ws.close(code, reason)
