@@ -25,6 +25,13 @@ from tests.integration.client_sandbox.conftest import (
     open_sandbox,
 )
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # one sandbox for the module
+
+
+@pytest.fixture
+def sandbox(module_server: SandboxServer) -> SandboxServer:
+    return module_server
+
 
 async def test_refresh_grant_mints_a_token_used_on_every_call(sandbox: SandboxServer) -> None:
     async with open_client(sandbox) as client:
