@@ -95,6 +95,7 @@ class ClickHouseSink:
         self._seen_reasons: set[tuple[str, str]] = set()
         self._drained = False
         self._fatal: BaseException | None = None
+        self._stop: asyncio.Event | None = None
 
     # lifecycle ----------------------------------------------------------------------
 
@@ -185,6 +186,11 @@ class ClickHouseSink:
             self._set_state(SinkState.STOPPED)
 
     async def _close(self) -> None:
+        task, self._cycle = self._cycle, None
+        if task is not None and not task.done():
+            # abandoned by a timed-out drain: safe, its intents stay pending and are replayed
+            task.cancel()
+            await asyncio.wait({task}, timeout=5)
         for name, closer in (
             ("consumer", self._consumer.stop if self._consumer else None),
             ("producer", self._producer.stop if self._producer else None),
@@ -206,6 +212,7 @@ class ClickHouseSink:
         if self.state not in (SinkState.RUNNING, SinkState.DEGRADED):
             raise SinkError(f"sink is {self.state}, not running (use `async with`)")
         stop = stop or asyncio.Event()
+        self._stop = stop
         try:
             while not stop.is_set():
                 await self._step()
@@ -226,7 +233,7 @@ class ClickHouseSink:
         if batcher.over_limit() or (self._cycle is not None and batcher.has_closed()):
             # closed batches wait for the cycle in flight anyway: fetching more only competes
             # with it for the CPU; the open batches keep filling up to the buffer limit
-            await self._await_cycle()
+            await self._await_cycle(interruptible=True)
         # over the limit, fetch only to complete pending replays (nothing else can be flushed)
         if not batcher.over_limit() or not batcher.flushable():
             data = await self._consumer.getmany(
@@ -251,14 +258,24 @@ class ClickHouseSink:
         if self._cycle is not None and self._cycle.done():
             await self._await_cycle()
 
-    async def _await_cycle(self) -> None:
+    async def _await_cycle(self, *, interruptible: bool = False) -> None:
         """Wait for the cycle in flight. Shielded: cancelling the waiter never cuts a cycle
         short, so a partition's next batch can never be flushed while an earlier intent of
-        it is still pending in this process (that would let a later ``done`` hide a gap)."""
+        it is still pending in this process (that would let a later ``done`` hide a gap).
+        ``interruptible``: also return when stop is requested (a cycle retrying against a
+        ClickHouse outage must not keep SIGTERM waiting; the drain then bounds it)."""
         task = self._cycle
         if task is None:
             return
         try:
+            if interruptible and self._stop is not None:
+                stopping = asyncio.ensure_future(self._stop.wait())
+                try:
+                    await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    stopping.cancel()
+                if not task.done():
+                    return
             await asyncio.shield(task)
         finally:
             if task.done():

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -19,10 +19,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from schemas import MARKET_TOPICS, AvroCodec
-from sinks import BatchPolicy, ClickHouseSink, Intent, IntentState, SinkConfig, TableLayout
+from sinks import (
+    BatchPolicy,
+    ClickHouseSink,
+    ClickHouseUnavailable,
+    Intent,
+    IntentState,
+    SinkConfig,
+    SinkState,
+    TableLayout,
+)
 from sinks.batch import TopicPartitionKey
 from sinks.checkpoint import Resume, resume_from
 from tastystream.settings import Settings
+from tests.support import eventually
 from tests.unit.sinks.raw import Raw
 from tests.unit.sinks.records import ddl_columns, records
 
@@ -230,3 +240,45 @@ def test_resume_decisions() -> None:
     )
     with pytest.raises(ValueError):
         Intent(TOPIC, 0, 5, 4, IntentState.PENDING, "quotes")
+
+
+class DownTable:
+    """ClickHouse is down: every insert fails with a retriable error."""
+
+    def __init__(self) -> None:
+        self.attempts = 0
+
+    async def insert(self, layout: TableLayout, data: Sequence[Sequence[Any]], token: str) -> float:
+        self.attempts += 1
+        raise ClickHouseUnavailable("connection refused")
+
+    async def close(self) -> None:
+        return None
+
+
+async def test_stop_during_an_outage_abandons_the_cycle_and_leaves_it_pending() -> None:
+    world = World(crashes=[])
+    sink, _ = _sink(world, max_rows=10)
+    sink.config = replace(sink.config, retry_initial_s=0.01, retry_max_s=0.02, drain_timeout_s=0.3)
+    down = DownTable()
+    sink._writer = down  # type: ignore[assignment]
+    sink._consumer = None
+    sink._assigned = {(TOPIC, 0)}
+    sink._batcher.add(_log(partitions=1, n=10)[0], now=0.0)
+    sink._set_state(SinkState.RUNNING)
+    sink._stop = asyncio.Event()
+    sink._cycle = asyncio.create_task(sink._run_cycle(sink._batcher.ready(now=0.0)))
+    await eventually(lambda: _true(down.attempts >= 3), timeout=5)
+    assert sink.metrics().state is SinkState.DEGRADED  # set by the retry loop
+    sink._stop.set()
+    await asyncio.wait_for(sink._await_cycle(interruptible=True), 1)  # SIGTERM is not held up
+    await asyncio.wait_for(sink._drain(), 2)  # bounded by drain_timeout_s, then abandoned
+    await asyncio.wait_for(sink._close(), 6)
+    left: object = sink._cycle
+    assert left is None
+    assert world.intents[(TOPIC, 0)].state is IntentState.PENDING  # replayed on restart
+    assert world.rows == []
+
+
+async def _true(value: bool) -> bool:
+    return value
