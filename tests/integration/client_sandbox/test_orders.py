@@ -246,3 +246,18 @@ async def test_otoco_trigger_fill_releases_the_pair_and_one_fill_cancels_the_oth
     assert fetched.id == complex_order.id
     assert {o.id for o in fetched.orders} == {take_profit.id, stop_loss.id}
     assert warnings_of(client) == []
+
+
+async def test_a_resting_limit_buy_uses_buying_power(client: Client) -> None:
+    """A $1 limit buy of a $300 stock must not look like free money in the preview."""
+    preview = await client.rest.orders.dry_run(ACCOUNT, resting_buy())
+    effect = preview.buying_power_effect
+    assert effect is not None
+    assert effect.change_in_buying_power_effect == PriceEffect.DEBIT
+    assert effect.new_buying_power < effect.current_buying_power
+    margin = await client.rest.margin.dry_run(ACCOUNT, resting_buy())
+    assert margin.change_in_buying_power_effect == PriceEffect.DEBIT
+    assert margin.current_buying_power is not None
+    assert margin.new_buying_power is not None
+    assert margin.new_buying_power < margin.current_buying_power
+    assert warnings_of(client) == []
