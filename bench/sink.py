@@ -8,7 +8,8 @@ records through the registry, then measures
 * the sink: ``python -m sinks`` (default settings) in its own process, from its first inserted
   row until every row is in ClickHouse, rows/s, and its peak RSS (``VmHWM``).
 
-It prints the figures and the sink/baseline ratio, then stops everything it started.
+It prints ``name: value unit`` figures (``python -m bench`` collects them), the sink/baseline
+ratio, and stops everything it started.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -27,19 +26,13 @@ import clickhouse_connect
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from bench.harness import Figures, cpu_seconds, local_stack, proc_status_mb
 from schemas import MARKET_TOPICS, AvroCodec, SchemaRegistry, event_id_for, value_subject
 from tastystream.stack import LocalStack, StackConfig
 from tastystream.stack.process import PidRecord
 
 REPO = Path(__file__).resolve().parents[1]
 T0 = 1_772_461_800_000_000
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _quote(i: int) -> dict[str, Any]:
@@ -133,18 +126,6 @@ def _count(client: Any, database: str) -> int:
         return 0
 
 
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 async def _sink(
     cfg: StackConfig, topic: str, n: int, log: Path, server_pid: int
 ) -> tuple[float, float, float, float, float]:
@@ -171,12 +152,12 @@ async def _sink(
             rows = await asyncio.to_thread(_count, client, database)
             now = time.perf_counter()
             if rows and not first_at:
-                first_at, first_rows, first_cpu = now, rows, _cpu_s(proc.pid)
-                first_server = _cpu_s(server_pid)
+                first_at, first_rows, first_cpu = now, rows, cpu_seconds(proc.pid)
+                first_server = cpu_seconds(server_pid)
             if rows >= n:
-                rss, cpu = _peak_rss_mb(proc.pid), _cpu_s(proc.pid) - first_cpu
+                rss, cpu = proc_status_mb("VmHWM", proc.pid), cpu_seconds(proc.pid) - first_cpu
                 span = now - first_at
-                server = _cpu_s(server_pid) - first_server
+                server = cpu_seconds(server_pid) - first_server
                 return (n - first_rows) / span, now - launched, rss, cpu / span, server / span
             if proc.returncode is not None:
                 raise RuntimeError(f"sink exited early; see {log}")
@@ -190,44 +171,32 @@ async def _sink(
 
 
 async def _main(n: int, partitions: int, keep_log: bool) -> None:
-    with tempfile.TemporaryDirectory(prefix="bench-sink-") as tmp:
-        cfg = StackConfig(
-            dir=Path(tmp),
-            kafka_port=_free_port(),
-            kafka_controller_port=_free_port(),
-            registry_port=_free_port(),
-            clickhouse_port=_free_port(),
+    out = Figures()
+    async with local_stack(["kafka", "registry", "clickhouse"]) as cfg:
+        topic = f"bench{os.getpid()}.{MARKET_TOPICS['Quote'].name}"
+        fill_s = await _fill(cfg, topic, n, partitions)
+        out.note(f"pre-filled {n:,} quote records in {partitions} partitions")
+        out.add("sink_prefill_produce", n / fill_s, "records/s")
+        base = out.add(
+            "sink_baseline_raw_aiokafka_consume",
+            await _baseline(cfg, topic, n, partitions),
+            "records/s",
         )
-        stack = LocalStack(cfg)
-        try:
-            statuses = await stack.up(["kafka", "registry", "clickhouse"])
-            bad = [s for s in statuses if s.state != "running"]
-            if bad:
-                raise RuntimeError(f"stack did not start: {bad}")
-            topic = f"bench{os.getpid()}.{MARKET_TOPICS['Quote'].name}"
-            fill_s = await _fill(cfg, topic, n, partitions)
-            print(
-                f"pre-filled {n:,} quote records in {partitions} partitions ({n / fill_s:,.0f}/s)"
-            )
-            base = await _baseline(cfg, topic, n, partitions)
-            print(f"baseline  raw aiokafka consume:   {base:>10,.0f} records/s")
-            log = Path(tmp) / "sink.log"
-            record = PidRecord.read(stack.pid_file("clickhouse"))
-            if record is None:
-                raise RuntimeError("no clickhouse pid file")
-            rate, wall, rss, cores, server = await _sink(cfg, topic, n, log, record.pid)
-            print(f"sink      Kafka → ClickHouse:     {rate:>10,.0f} rows/s (steady state)")
-            print(f"sink      wall time incl. start:  {wall:>10.1f} s  ({n / wall:,.0f} rows/s)")
-            print(f"ratio     sink / baseline:        {rate / base:>10.2f}")
-            print(f"sink      peak RSS:               {rss:>10.0f} MB (target < 500 MB)")
-            cpus = os.cpu_count()
-            print(f"sink      CPU while inserting:    {cores:>10.2f} cores (machine: {cpus})")
-            print(f"clickhouse CPU meanwhile:         {server:>10.2f} cores")
-            print(f"machine   load average (1 min):   {os.getloadavg()[0]:>10.2f}")
-            if keep_log:
-                print(log.read_text()[-4000:])
-        finally:
-            stack.down()
+        log = cfg.dir / "sink.log"
+        record = PidRecord.read(LocalStack(cfg).pid_file("clickhouse"))
+        if record is None:
+            raise RuntimeError("no clickhouse pid file")
+        rate, wall, rss, cores, server = await _sink(cfg, topic, n, log, record.pid)
+        out.add("sink_kafka_to_clickhouse", rate, "rows/s")
+        out.add("sink_wall_incl_start", wall, "s")
+        out.ratio("sink_vs_raw_aiokafka_consume", rate, base)
+        out.add("sink_rss_peak_mb", rss, "MB")
+        out.add("sink_cpu", cores, "cores")
+        out.add("sink_clickhouse_cpu", server, "cores")
+        out.add("sink_machine_load_1m", os.getloadavg()[0], "")
+        out.note(f"target: >= 100k rows/s and < 500 MB RSS on {os.cpu_count()} cores")
+        if keep_log:
+            print(log.read_text()[-4000:])
 
 
 def main(argv: list[str] | None = None) -> None:
