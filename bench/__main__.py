@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 NOT_BENCHMARKS = frozenset({"__init__", "__main__", "harness"})
 LOOSE = re.compile(
-    r"^\s*(?P<name>[A-Za-z][^:\d]*?)[:\s]\s+(?P<value>[-+]?\d[\d,]*\.?\d*)\s*(?P<unit>[A-Za-z/%µ]+[\w/%()<>. ]*)?$"
+    r"^\s*(?P<name>[A-Za-z][^:\d,()=]*?)[:\s]\s+(?P<value>[-+]?\d[\d,]*(?:\.\d+)?)(?![\d.])\s*(?P<unit>.*?)\s*$"
 )
 
 
@@ -58,7 +58,8 @@ def discover(folder: Path = HERE) -> list[str]:
 
 
 def figures_of(text: str) -> list[Figure]:
-    """Strict ``name: value unit`` lines; else the loose ``label  value unit`` lines."""
+    """Strict ``name: value unit`` lines; else the loose ``label  value rest-of-line`` lines
+    (the first number after a label; labels with digits, commas or parentheses are prose)."""
     strict = parse_figures(text)
     if strict:
         return strict
@@ -72,13 +73,14 @@ def figures_of(text: str) -> list[Figure]:
     return out
 
 
-def run_one(module: str, timeout: float) -> Outcome:
-    """``python -m bench.<module>`` in its own process group, output streamed through."""
+def run_one(module: str, timeout: float, *, command: list[str] | None = None) -> Outcome:
+    """``python -m bench.<module>`` (or ``command``) in its own process group, its output
+    streamed through; on timeout it is interrupted (SIGINT: it stops what it started)."""
     outcome = Outcome(module)
     started = time.monotonic()
     lines: list[str] = []
     proc = subprocess.Popen(
-        [sys.executable, "-m", f"bench.{module}"],
+        command or [sys.executable, "-m", f"bench.{module}"],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -108,8 +110,9 @@ def run_one(module: str, timeout: float) -> Outcome:
 
 
 def _stop(proc: subprocess.Popen[str]) -> None:
-    """SIGTERM the benchmark's whole process group (it stops what it started), then SIGKILL."""
-    for sig, wait in ((signal.SIGTERM, 20.0), (signal.SIGKILL, 5.0)):
+    """Interrupt the benchmark's process group: SIGINT lets ``asyncio.run`` cancel the main task
+    so its ``finally`` blocks stop the stack and the sandbox; SIGTERM, SIGKILL if it hangs."""
+    for sig, wait in ((signal.SIGINT, 90.0), (signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:

@@ -155,7 +155,7 @@ async def sink_process(stack: StackConfig, database: str, log: Path) -> AsyncIte
         if proc.returncode is None:
             proc.terminate()
             try:
-                await asyncio.wait_for(proc.wait(), 60)
+                await asyncio.wait_for(proc.wait(), 30)
             except TimeoutError:
                 proc.kill()
                 await proc.wait()

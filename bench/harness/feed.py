@@ -16,6 +16,8 @@ import websockets
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from bench.harness.services import receive, start_child, stop_process
+
 
 @dataclass
 class Recording:
@@ -204,19 +206,13 @@ class ReplayFeed:
         self.pid = 0
 
     async def __aenter__(self) -> ReplayFeed:
-        self._process.start()
-        if not await asyncio.to_thread(self._pipe.poll, 60):
-            raise RuntimeError("replay feed did not start")
-        self.url = self._pipe.recv()
+        start_child(self._process)
+        self.url = await receive(self._pipe, 60, "replay feed did not start")
         self.pid = self._process.pid or 0
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self._pipe.send("stop")
-        await asyncio.to_thread(self._process.join, 10)
-        if self._process.is_alive():
-            self._process.terminate()
-            await asyncio.to_thread(self._process.join, 5)
+        await stop_process(self._process, self._pipe)
 
 
 __all__ = ["TIME_FIELDS", "Recording", "ReplayFeed", "chunk_frames", "record_frames", "stamp"]

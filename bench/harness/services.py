@@ -7,12 +7,14 @@ import asyncio
 import contextlib
 import multiprocessing
 import os
+import signal
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -101,21 +103,59 @@ async def sandbox_process(
     process = ctx.Process(
         target=_sandbox_process, args=(child, seed, speed, start or session_start()), daemon=True
     )
-    process.start()
+    start_child(process)
     stats: dict[str, float] = {}
     try:
-        if not await asyncio.to_thread(parent.poll, 60):
-            raise RuntimeError("sandbox process did not start")
-        info: SandboxInfo = parent.recv()
+        info: SandboxInfo = await receive(parent, 60, "sandbox process did not start")
         yield info, stats
         parent.send("stop")
-        if await asyncio.to_thread(parent.poll, 20):
-            stats.update(parent.recv())
+        stats.update(await receive(parent, 20, "sandbox process did not report"))
     finally:
-        await asyncio.to_thread(process.join, 15)
-        if process.is_alive():
-            process.terminate()
-            await asyncio.to_thread(process.join, 5)
+        await stop_process(process, parent)
+
+
+def start_child(process: BaseProcess) -> None:
+    """Start a child that ignores SIGINT from birth (inherited ``SIG_IGN``): on Ctrl+C or an
+    interrupt from ``python -m bench`` the parent alone decides when it stops (its pipe)."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        process.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+async def receive(pipe: Connection, timeout: float, error: str) -> Any:
+    """The next message on ``pipe``, polled without blocking the event loop or a thread (a
+    thread stuck in ``poll`` would hold up ``asyncio.run``'s shutdown when interrupted)."""
+    deadline = time.monotonic() + timeout
+    while not pipe.poll():
+        if time.monotonic() > deadline:
+            raise RuntimeError(error)
+        await asyncio.sleep(0.05)
+    return pipe.recv()
+
+
+async def _join(process: BaseProcess, timeout: float) -> None:
+    for _ in range(int(timeout / 0.05) + 1):
+        if not process.is_alive():
+            return
+        await asyncio.sleep(0.05)
+
+
+async def stop_process(process: BaseProcess, pipe: Connection, grace: float = 10.0) -> None:
+    """Ask a child to stop (``"stop"`` on its pipe), wait ``grace`` s, then terminate it."""
+    if process.is_alive():
+        with contextlib.suppress(OSError):
+            pipe.send("stop")
+        await _join(process, grace)
+    if process.is_alive():
+        process.terminate()
+        await _join(process, 5)
+    if process.is_alive():
+        process.kill()
+        await _join(process, 5)
+    process.join(0)
+    pipe.close()
 
 
 def settings_for(
@@ -156,4 +196,13 @@ def settings_for(
     )
 
 
-__all__ = ["SandboxInfo", "local_stack", "sandbox_process", "session_start", "settings_for"]
+__all__ = [
+    "SandboxInfo",
+    "local_stack",
+    "receive",
+    "sandbox_process",
+    "session_start",
+    "settings_for",
+    "start_child",
+    "stop_process",
+]

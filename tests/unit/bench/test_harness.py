@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench.__main__ import Outcome, discover, figures_of, summary
+from bench.__main__ import Outcome, discover, figures_of, run_one, summary
 from bench.harness import (
     Figure,
     Figures,
@@ -83,12 +84,15 @@ def test_loose_lines_of_other_benchmarks_are_collected() -> None:
         "  events_per_s          52,000.50\n"
         "  ratio ours / orjson.loads:   1.83x\n"
         "  frames: 1,000  events: 9  bytes: 1.2 MB\n"
+        "  json.loads (baseline):     32,922 frames/s       1,646,091 events/s\n"
+        "clickhouse http vs chdb in-process, 1,000,000 rows (best of 3)\n"
     )
     got = {f.name: (f.value, f.unit) for f in figures_of(text)}
     assert got["sink_kafka_clickhouse"] == (123456.0, "rows/s (steady state)")
     assert got["events_per_s"] == (52000.5, "")
     assert got["ratio_ours_orjson_loads"] == (1.83, "x")
-    assert len(got) == 3
+    assert got["frames"] == (1000.0, "events: 9  bytes: 1.2 MB")
+    assert len(got) == 4  # the labels with parentheses or commas are prose, not figures
 
 
 def test_discover_finds_modules_with_main_only(tmp_path: Path) -> None:
@@ -129,3 +133,28 @@ def test_session_start_is_an_open_market_time_on_a_trading_day() -> None:
     )  # Thanksgiving
     assert session_start(date(2026, 11, 29)) == datetime(2026, 11, 27, 15, tzinfo=UTC)  # Sunday
     assert session_start(date(2026, 11, 24)).date() == date(2026, 11, 24)
+
+
+def test_run_one_collects_figures_and_interrupts_a_benchmark_that_overruns() -> None:
+    script = (
+        "import time\n"
+        "print('first_figure: 12.5 ms', flush=True)\n"
+        "try:\n"
+        "    time.sleep(30)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('cleaned_up: 1 flag', flush=True)\n"
+        "    raise SystemExit(3)\n"
+    )
+    outcome = run_one("fake", 1.5, command=[sys.executable, "-c", script])
+    assert outcome.status == "timeout after 2s"
+    assert outcome.figures == [
+        Figure("first_figure", 12.5, "ms"),
+        Figure("cleaned_up", 1.0, "flag"),
+    ]
+    assert outcome.seconds < 20
+
+
+def test_run_one_reports_a_failing_benchmark() -> None:
+    outcome = run_one("fake", 20, command=[sys.executable, "-c", "print('a: 1 x'); exit(2)"])
+    assert outcome.status == "failed (exit 2)"
+    assert outcome.figures == [Figure("a", 1.0, "x")]
