@@ -4,6 +4,7 @@ unknown symbols produce nothing."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -21,7 +22,7 @@ from adapters.tastytrade import (
     StreamState,
 )
 from sandbox.server import SandboxServer
-from tests.integration.client_sandbox.conftest import ACCOUNT, admin
+from tests.integration.client_sandbox.conftest import ACCOUNT, admin, open_client, open_sandbox
 from tests.integration.client_sandbox.streams import Collector
 from tests.support import eventually
 
@@ -160,3 +161,25 @@ async def test_account_stream_survives_malformed_frames_and_replaces_a_frozen_so
     (disconnect,) = [e for e in client.errors.drain() if isinstance(e, StreamDisconnected)]
     assert disconnect.stream == "account"
     assert "no frame" in disconnect.message
+
+
+async def test_client_keeps_alive_within_the_servers_announced_timeout() -> None:
+    """The server announces a 1 s keepalive timeout in SETUP; a client configured for 5 s
+    keepalives must adapt, or the server ends the session with ``ERROR TIMEOUT``."""
+    async with (
+        open_sandbox(dxlink_keepalive_timeout=1.0) as server,
+        open_client(server) as api,
+        api.dxlink(aggregation_period=0.05, keepalive_interval=5.0, reconnect_backoff=FAST) as dx,
+    ):
+        with dx.listen() as listener:
+            events = Collector(listener)
+            await dx.subscribe("Quote", ["SPY"])
+            started = time.monotonic()
+
+            async def survived() -> bool:  # three server timeouts long, quotes still flowing
+                recent = quotes_of(events.pump()[-5:], "SPY")
+                return time.monotonic() - started > 3.0 and bool(recent)
+
+            await eventually(survived, timeout=10, interval=0.1)
+        assert dx.generation == 1
+    assert api.errors.drain() == []
