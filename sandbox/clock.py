@@ -257,6 +257,21 @@ def session_state(collection: str, now: datetime) -> str:
     return "Closed" if session is None else session.state(now)
 
 
+def regular_hours_start(
+    now: datetime, *, into_session: timedelta = timedelta(minutes=30)
+) -> datetime | None:
+    """``None`` while US equities trade regular hours at ``now``; otherwise a moment
+    ``into_session`` after the latest regular open before ``now`` — a clock start that lets a
+    demo or a test see every instrument move whatever the wall-clock time."""
+    if session_state(EQUITY, now) == "Open":
+        return None
+    day = trading_date(EQUITY, now)
+    session = session_for(EQUITY, day)
+    if session is None or session.open_at > now:
+        session = previous_session(EQUITY, day)
+    return session.open_at + into_session
+
+
 __all__ = [
     "CHICAGO",
     "CME",
@@ -273,6 +288,7 @@ __all__ = [
     "next_trading_day",
     "previous_session",
     "previous_trading_day",
+    "regular_hours_start",
     "session_for",
     "session_state",
     "trading_date",

@@ -12,11 +12,13 @@ import signal
 import time
 from collections import Counter
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
+from sandbox.clock import regular_hours_start
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 from sinks.ddl.examples import EXAMPLES
@@ -137,9 +139,16 @@ async def run_demo(settings: Settings, *, duration: float | None, console: Conso
         console.print(f"[bold red]stack failed:[/] {exc}")
         return 1
     console.print("[bold]2/4[/] sandbox (simulated Tastytrade)…")
-    server = SandboxServer(replace(SandboxConfig(), port=0))
+    # outside US regular hours the simulated clock starts inside the latest session, so every
+    # instrument moves (equities freeze while their market is closed, as the real ones do)
+    start = regular_hours_start(datetime.now(UTC))
+    server = SandboxServer(replace(SandboxConfig(), port=0, clock_start=start))
     await server.start()
     console.print(f"    sandbox at {server.base_url} (DXLink {server.dxlink_url})")
+    if start is not None:
+        console.print(
+            f"    US equities are closed now: the simulated clock starts at {start:%Y-%m-%d %H:%M} UTC"
+        )
     run_settings = demo_settings(settings, stack.config, server)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -156,7 +165,13 @@ async def run_demo(settings: Settings, *, duration: float | None, console: Conso
     )
     try:
         pipeline_task = asyncio.create_task(
-            run_pipeline(run_settings, stop=stop, source="dxlink:sandbox", on_ready=ready)
+            run_pipeline(
+                run_settings,
+                stop=stop,
+                source="dxlink:sandbox",
+                on_ready=ready,
+                now_ms=server.market.clock.now_ms,
+            )
         )
         started = time.monotonic()
         with Live(progress.render(), console=console, refresh_per_second=2) as live:

@@ -82,8 +82,12 @@ async def run_pipeline(
     source: str = "dxlink:tastytrade",
     on_ready: Callable[[Pipeline], None] | None = None,
     drain_timeout_s: float = 30.0,
+    now_ms: Callable[[], int] | None = None,
 ) -> None:
-    """Run until ``stop`` is set (or SIGINT/SIGTERM when ``stop`` is None)."""
+    """Run until ``stop`` is set (or SIGINT/SIGTERM when ``stop`` is None).
+
+    ``now_ms`` is the clock candle backfill counts back from (the wall clock by default; the
+    sandbox's simulated clock when it runs shifted or accelerated)."""
     own_signals = stop is None
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -99,7 +103,12 @@ async def run_pipeline(
             ClickHouseSink(settings) as sink,
         ):
             ingestor = QuoteIngestor(
-                ingest_config(settings, source), rest, factory, publisher, errors
+                ingest_config(settings, source),
+                rest,
+                factory,
+                publisher,
+                errors,
+                now_ms=now_ms or (lambda: int(time.time() * 1000)),
             )
             pipeline = Pipeline(ingestor, publisher, sink, errors, time.monotonic())
             stop_ingest, stop_sink = asyncio.Event(), asyncio.Event()

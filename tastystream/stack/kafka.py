@@ -142,8 +142,13 @@ def log4j_properties(log_file: Path) -> str:
     )
 
 
-def _cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+def cluster_id() -> str:
+    """A Kafka cluster id (URL-safe base64 of 16 random bytes). Like Kafka's own
+    ``Uuid.randomUuid`` it never starts with ``-``: the storage tool would read that as a flag."""
+    while True:
+        candidate = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not candidate.startswith("-"):
+            return candidate
 
 
 def prepare(cfg: KafkaConfig) -> list[str]:
@@ -166,10 +171,8 @@ def prepare(cfg: KafkaConfig) -> list[str]:
                 classpath,
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                _cluster_id(),
-                "-c",
-                str(props),
+                f"--cluster-id={cluster_id()}",
+                f"--config={props}",
             ],
             capture_output=True,
             text=True,

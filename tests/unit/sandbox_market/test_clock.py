@@ -125,3 +125,22 @@ def test_current_session_rolls_to_next_after_close() -> None:
     assert nxt.session_date == date(2026, 11, 27)  # skips Thanksgiving
     prev = sessions.previous_session(sessions.EQUITY, current.session_date)
     assert prev.session_date == date(2026, 11, 24)
+
+
+def test_regular_hours_start_is_none_when_open_else_inside_the_last_session() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sandbox.clock import EQUITY, regular_hours_start, session_state
+
+    open_now = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # Tuesday 10:00 CT
+    assert regular_hours_start(open_now) is None
+    for closed in (
+        datetime(2026, 11, 24, 23, 0, tzinfo=UTC),  # Tuesday evening
+        datetime(2026, 11, 24, 12, 0, tzinfo=UTC),  # Tuesday before the open
+        datetime(2026, 11, 29, 12, 0, tzinfo=UTC),  # Sunday
+    ):
+        start = regular_hours_start(closed)
+        assert start is not None
+        assert start < closed
+        assert session_state(EQUITY, start) == "Open"
+        assert closed - start < timedelta(days=4)
