@@ -1,8 +1,13 @@
-"""The shared reconnect loop, driven by scripted sessions with a fake clock and sleep."""
+"""The shared reconnect loop, driven by scripted sessions with a fake clock and sleep.
+
+The last test pins what each real streamer names itself (log lines and their logger, error
+messages, task names), so that sharing the loop cannot change them.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -11,7 +16,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidURI
 from websockets.frames import Close
 
+from adapters.tastytrade.account_stream import AccountStreamer
 from adapters.tastytrade.backoff import Backoff
+from adapters.tastytrade.dxlink import DXLinkStreamer
 from adapters.tastytrade.errors import (
     ErrorStream,
     StreamDisconnected,
@@ -19,8 +26,11 @@ from adapters.tastytrade.errors import (
     Unrecoverable,
 )
 from adapters.tastytrade.fanout import Listener, Reconnected, StreamState
+from adapters.tastytrade.quote_token import StaticQuoteToken
 from adapters.tastytrade.reconnect import ReconnectingStream
 from tests.support import eventually
+from tests.unit.client_core.account_server import FakeAccountStreamer
+from tests.unit.client_core.dxlink_server import FakeDXLink
 from tests.unit.client_core.fakes import FakeClock
 
 LOGGER = "tests.fake_stream"
@@ -276,6 +286,71 @@ async def test_reentering_after_stop_starts_a_fresh_loop() -> None:
         listener = stream.listen()
         assert listener.get_nowait() is None
     assert stream.sessions == 2
+
+
+class Bearer:
+    async def bearer(self) -> str:
+        return "Bearer at-1"
+
+
+@pytest.mark.parametrize(
+    ("kind", "logger_name", "label", "tasks"),
+    [
+        ("dxlink", "adapters.tastytrade.dxlink", "dxlink", {"dxlink", "dxlink-session"}),
+        (
+            "account",
+            "adapters.tastytrade.account_stream",
+            "account stream",
+            {"account-stream", "account-session"},
+        ),
+    ],
+)
+async def test_each_streamer_keeps_its_names(
+    kind: str, logger_name: str, label: str, tasks: set[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="adapters.tastytrade")
+    errors = ErrorStream()
+    backoff = Backoff(base=0.01, cap=0.05)
+    stream: DXLinkStreamer | AccountStreamer
+    drop: Callable[[], Awaitable[None]]
+    async with contextlib.AsyncExitStack() as stack:
+        if kind == "dxlink":
+            dxlink = await stack.enter_async_context(FakeDXLink())
+            token = StaticQuoteToken(dxlink.token, dxlink.url)
+            stream = DXLinkStreamer(token, errors=errors, reconnect_backoff=backoff)
+            drop, code = dxlink.drop, 1012
+        else:
+            account = await stack.enter_async_context(FakeAccountStreamer())
+            stream = AccountStreamer(
+                account.url, ["5WT00001"], Bearer(), errors=errors, reconnect_backoff=backoff
+            )
+            drop, code = account.drop, 1011
+
+        async def running(generation: int) -> bool:
+            return stream.state is StreamState.RUNNING and stream.generation == generation
+
+        async with stream:
+            await eventually(lambda: running(1), timeout=10)
+            assert tasks <= {task.get_name() for task in asyncio.all_tasks()}
+            await drop()
+            await eventually(lambda: running(2), timeout=10)
+    lines = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == logger_name and (" -> " in r.getMessage() or "reconnected" in r.msg)
+    ]
+    assert lines[:4] == [
+        f"{label} stopped -> connecting",
+        f"{label} connecting -> running",
+        f"{label} running -> degraded",
+        f"{label} degraded -> running",
+    ]
+    assert lines[4].startswith(f"{label} reconnected (generation 2, down ")
+    assert lines[5:] == [f"{label} running -> stopping", f"{label} stopping -> stopped"]
+    (report,) = [e for e in errors.drain() if isinstance(e, StreamDisconnected)]
+    assert report.message.startswith(f"{label} disconnected (")
+    assert "); reconnect in " in report.message
+    assert (report.stream, report.attempt, report.code) == (kind, 1, code)
 
 
 async def _drain(listener: Listener[str], into: list[str]) -> None:
