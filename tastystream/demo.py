@@ -83,7 +83,7 @@ class Progress:
             "events/s",
             "received",
             "acked to Kafka",
-            "rows in ClickHouse",
+            "inserted by the sink",
         ):
             table.add_column(column, justify="left" if column == "event type" else "right")
         if self.pipeline is None:
