@@ -130,7 +130,8 @@ def summary(outcomes: list[Outcome]) -> str:
         rows.append((o.module, f"({o.status}, {o.seconds:.0f} s)", "", ""))
         for f in o.figures:
             value = f"{f.value:,.3g}" if abs(f.value) < 10 else f"{f.value:,.0f}"
-            rows.append(("", f.name, value, f.unit))
+            unit = f.unit if len(f.unit) <= 40 else f.unit[:39] + "…"
+            rows.append(("", f.name, value, unit))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = []
     for i, row in enumerate(rows):
@@ -165,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         outcomes.append(run_one(module, args.timeout))
     print()
     print(summary(outcomes))
+    print(f"\ntotal: {sum(o.seconds for o in outcomes):.0f} s for {len(outcomes)} benchmarks")
     return 0 if all(o.status == "ok" for o in outcomes) else 1
 
 
