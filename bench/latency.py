@@ -32,9 +32,6 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-
 from bench.harness import (
     Figures,
     Recording,
@@ -43,6 +40,7 @@ from bench.harness import (
     local_stack,
     percentile,
     proc_status_mb,
+    raw_latency,
     read_back,
     record_frames,
     sandbox_process,
@@ -232,68 +230,6 @@ async def _pipeline(
     return publisher, visible, extra
 
 
-async def _raw_baseline(
-    bootstrap: str, records: list[tuple[str, bytes | None, bytes]], rate: float, seconds: float
-) -> tuple[list[float], list[float]]:
-    """Send → ack and send → consumed (ms) of a plain aiokafka producer at ``rate``."""
-    topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.create_topics([NewTopic(topic, 6, 1)])
-    finally:
-        await admin.close()
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        enable_idempotence=True,
-        compression_type="lz4",
-        linger_ms=10,
-        max_batch_size=256 * 1024,
-    )
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
-    await producer.start()
-    await consumer.start()
-    acks: list[float] = []
-    consumed: list[float] = []
-
-    async def consume() -> None:
-        while True:
-            batch = await consumer.getmany(timeout_ms=100)
-            now_ms = time.time() * 1000
-            consumed.extend(now_ms - r.timestamp for rs in batch.values() for r in rs)
-
-    def acked(sent_at: float) -> Callable[[asyncio.Future[Any]], None]:
-        return lambda _f: acks.append((time.perf_counter() - sent_at) * 1000)
-
-    reader = asyncio.create_task(consume())
-    try:
-        await asyncio.sleep(1.0)  # the consumer has its assignment
-        total = int(rate * seconds)
-        started = time.perf_counter()
-        futures = []
-        for i in range(total):
-            _topic, key, value = records[i % len(records)]
-            future = await producer.send(topic, value, key=key)
-            future.add_done_callback(acked(time.perf_counter()))
-            futures.append(future)
-            if i % 50 == 49:
-                delay = started + (i + 1) / rate - time.perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-        await asyncio.gather(*futures)
-        for _ in range(200):  # ≤ 10 s for the consumer to see the tail
-            if len(consumed) >= total:
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        reader.cancel()
-        await asyncio.gather(reader, return_exceptions=True)
-        await consumer.stop()
-        await producer.stop()
-    return acks, consumed
-
-
 async def run(args: argparse.Namespace) -> None:
     from schemas.topics import MARKET_TOPICS
     from tastystream.pipeline import prepare_contract
@@ -358,7 +294,7 @@ async def _rates(
         out.add(f"event_to_clickhouse_p99_{tag}", percentile(visible, 99), "ms")
         records = await read_back(stack.kafka_bootstrap, topics, 100_000)
         out.note(f"baseline: plain aiokafka producer/consumer, same bytes, {rate:,.0f}/s")
-        raw_ack, raw_consumed = await _raw_baseline(
+        raw_ack, raw_consumed = await raw_latency(
             stack.kafka_bootstrap, records, rate, args.baseline_seconds
         )
         out.add(f"raw_aiokafka_ack_p50_{tag}", percentile(raw_ack, 50), "ms")

@@ -3,7 +3,12 @@ sandbox on free ports, a recorded and replayable DXLink feed, and the raw Kafka 
 
 from bench.harness.feed import TIME_FIELDS, Recording, ReplayFeed, record_frames
 from bench.harness.figures import FIGURE, Figure, Figures, parse_figures, percentile
-from bench.harness.kafka import confluent_produce_rate, raw_produce_rate, read_back
+from bench.harness.kafka import (
+    confluent_produce_rate,
+    raw_latency,
+    raw_produce_rate,
+    read_back,
+)
 from bench.harness.services import (
     SandboxInfo,
     local_stack,
@@ -29,6 +34,7 @@ __all__ = [
     "parse_figures",
     "percentile",
     "proc_status_mb",
+    "raw_latency",
     "raw_produce_rate",
     "read_back",
     "record_frames",

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
+from collections.abc import Callable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.harness.system import cpu_seconds
 
@@ -104,4 +108,66 @@ def confluent_produce_rate(
     return n / (time.perf_counter() - started), (cpu_seconds() - cpu0) / n * 1e6
 
 
-__all__ = ["confluent_produce_rate", "raw_produce_rate", "read_back"]
+async def raw_latency(
+    bootstrap: str, records: list[tuple[str, bytes | None, bytes]], rate: float, seconds: float
+) -> tuple[list[float], list[float]]:
+    """Send → ack and send → consumed (ms) of a plain aiokafka producer at ``rate``."""
+    topic = f"bench.raw.{uuid.uuid4().hex[:8]}"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, 6, 1)])
+    finally:
+        await admin.close()
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        compression_type="lz4",
+        linger_ms=10,
+        max_batch_size=256 * 1024,
+    )
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await producer.start()
+    await consumer.start()
+    acks: list[float] = []
+    consumed: list[float] = []
+
+    async def consume() -> None:
+        while True:
+            batch = await consumer.getmany(timeout_ms=100)
+            now_ms = time.time() * 1000
+            consumed.extend(now_ms - r.timestamp for rs in batch.values() for r in rs)
+
+    def acked(sent_at: float) -> Callable[[asyncio.Future[Any]], None]:
+        return lambda _f: acks.append((time.perf_counter() - sent_at) * 1000)
+
+    reader = asyncio.create_task(consume())
+    try:
+        await asyncio.sleep(1.0)  # the consumer has its assignment
+        total = int(rate * seconds)
+        started = time.perf_counter()
+        futures = []
+        for i in range(total):
+            _topic, key, value = records[i % len(records)]
+            future = await producer.send(topic, value, key=key)
+            future.add_done_callback(acked(time.perf_counter()))
+            futures.append(future)
+            if i % 50 == 49:
+                delay = started + (i + 1) / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+        await asyncio.gather(*futures)
+        for _ in range(200):  # ≤ 10 s for the consumer to see the tail
+            if len(consumed) >= total:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+        await consumer.stop()
+        await producer.stop()
+    return acks, consumed
+
+
+__all__ = ["confluent_produce_rate", "raw_latency", "raw_produce_rate", "read_back"]
