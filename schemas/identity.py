@@ -5,19 +5,27 @@ fields (:data:`IDENTITY_FIELDS`: its *source* fields, frozen per event type), so
 after a DXLink reconnect, or a candle backfilled twice, gets the id it had the first time and
 every consumer can dedupe on it. Fields the ingestor adds (ingest time, source label, our
 symbol) are not part of the identity.
+
+This is on the per-event hot path, so it is written for speed without changing a single id:
+values are encoded by an exact-type table (subclasses take the general ``isinstance`` path),
+the per-type prefix and field tuple are computed once, and the UUIDv5 string is formatted
+straight from the SHA-1 hex digest (``uuid.uuid5`` + ``str`` cost more than the hash). The
+original implementation is kept as the oracle of a property test
+(``tests/unit/schemas/reference_identity.py``).
 """
 
 from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from hashlib import sha1
 from types import MappingProxyType
 from typing import Any, Final
 
 from schemas.errors import SchemaContractError
 
-__all__ = ["EVENT_ID_NAMESPACE", "IDENTITY_FIELDS", "event_id", "event_id_for"]
+__all__ = ["EVENT_ID_NAMESPACE", "IDENTITY_FIELDS", "canonical", "event_id", "event_id_for"]
 
 #: The source fields that identify an event, per DXLink event type: frozen with v1 of each
 #: schema, so fields added later never change the id of a replayed event. Envelope fields and
@@ -177,9 +185,12 @@ IDENTITY_FIELDS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
 
 #: Fixed namespace of all event ids (never change it: ids would change on replay).
 EVENT_ID_NAMESPACE: Final = uuid.UUID("6f1c1c2e-6d0b-5b8e-9a57-7a5f0d3c2b11")
+_NAMESPACE_BYTES: Final = EVENT_ID_NAMESPACE.bytes
+#: RFC 4122 variant: the top two bits of byte 8 are ``10`` (first hex digit of group 4).
+_VARIANT_DIGIT: Final = {f"{n:x}": "89ab"[n & 3] for n in range(16)}
 
 
-def _canonical(value: object) -> str:
+def _canonical_general(value: object) -> str:
     # bool before int (bool is an int); floats in hex so the encoding is exact; NaN is one value.
     if value is None:
         return "n"
@@ -190,7 +201,7 @@ def _canonical(value: object) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return "fnan"
-        if value == 0.0:  # -0.0 and 0.0 are the same price
+        if value == 0.0:
             return "f0"
         return f"f{value.hex()}"
     if isinstance(value, str):
@@ -200,16 +211,79 @@ def _canonical(value: object) -> str:
     raise TypeError(f"event identity cannot hold {type(value).__name__}")
 
 
+def _none(value: None) -> str:
+    return "n"
+
+
+def _bool(value: bool) -> str:
+    return "T" if value else "F"
+
+
+def _int(value: int) -> str:
+    return f"i{value}"
+
+
+def _float(value: float) -> str:
+    if value != value:  # NaN: every NaN is one value
+        return "fnan"
+    if value == 0.0:  # -0.0 and 0.0 are the same price
+        return "f0"
+    return f"f{value.hex()}"
+
+
+def _str(value: str) -> str:
+    return f"s{len(value)}:{value}"
+
+
+def _bytes(value: bytes) -> str:
+    return f"b{value.hex()}"
+
+
+#: Exact type → encoder; anything else (subclasses, foreign types) goes the general way.
+_ENCODERS: Final[dict[type, Callable[[Any], str]]] = {
+    float: _float,
+    int: _int,
+    str: _str,
+    type(None): _none,
+    bool: _bool,
+    bytes: _bytes,
+}
+
+
+def canonical(value: object) -> str:
+    """The unambiguous text of one identity part (typed, exact, one NaN, one zero)."""
+    return _ENCODERS.get(type(value), _canonical_general)(value)
+
+
+def _uuid5(name: str) -> str:
+    """``str(uuid.uuid5(EVENT_ID_NAMESPACE, name))``, formatted from the digest directly."""
+    h = sha1(_NAMESPACE_BYTES + name.encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT_DIGIT[h[16]]}{h[17:20]}-{h[20:32]}"
+
+
 def event_id(event_type: str, streamer_symbol: str, parts: Iterable[object]) -> str:
     """UUIDv5 (as a string) over ``event_type``, ``streamer_symbol`` and identity ``parts``.
 
     Parts are encoded unambiguously (typed, length-prefixed strings, exact float hex, one
     NaN, one zero), so two different part lists never produce the same name.
     """
-    name = "|".join(
-        (_canonical(event_type), _canonical(streamer_symbol), *(_canonical(p) for p in parts))
+    get = _ENCODERS.get
+    general = _canonical_general
+    return _uuid5(
+        "|".join(
+            [
+                canonical(event_type),
+                canonical(streamer_symbol),
+                *[get(type(p), general)(p) for p in parts],
+            ]
+        )
     )
-    return str(uuid.uuid5(EVENT_ID_NAMESPACE, name))
+
+
+#: Per event type: the canonical type name (the id's first part) and its identity fields.
+_IDENTITY_PLANS: Final[Mapping[str, tuple[str, tuple[str, ...]]]] = MappingProxyType(
+    {name: (_str(name), fields) for name, fields in IDENTITY_FIELDS.items()}
+)
 
 
 def event_id_for(event_type: str, record: Mapping[str, Any]) -> str:
@@ -217,8 +291,15 @@ def event_id_for(event_type: str, record: Mapping[str, Any]) -> str:
 
     Uses the record's ``streamer_symbol`` and its identity fields, in their frozen order.
     """
-    try:
-        names = IDENTITY_FIELDS[event_type]
-    except KeyError:
-        raise SchemaContractError(f"no identity defined for event type {event_type!r}") from None
-    return event_id(event_type, str(record["streamer_symbol"]), (record[n] for n in names))
+    plan = _IDENTITY_PLANS.get(event_type)
+    if plan is None:
+        raise SchemaContractError(f"no identity defined for event type {event_type!r}")
+    head, names = plan
+    symbol = record["streamer_symbol"]
+    get = _ENCODERS.get
+    general = _canonical_general
+    parts = [head, _str(symbol if type(symbol) is str else str(symbol))]
+    for name in names:
+        value = record[name]
+        parts.append(get(type(value), general)(value))
+    return _uuid5("|".join(parts))
