@@ -212,16 +212,8 @@ class SandboxAdmin:
         return self.engine.ledger(account_number)
 
     def reset(self) -> None:
-        state = self.engine.state
-        state.orders.clear()
-        state.complex_orders.clear()
-        state.ledgers.clear()
-        state.watchlists.clear()
-        state.alerts.clear()
-        state.counters.clear()
         self.faults.reset()
-        self.engine.ensure_ledgers()
-        self.engine.on_change()
+        self.engine.reset()
         log.info("admin: state reset")
 
     def status(self) -> dict[str, Any]:

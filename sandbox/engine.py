@@ -31,7 +31,7 @@ from sandbox.fees import leg_fees
 from sandbox.ledger import AccountLedger, Position, trade_transaction
 from sandbox.matching import deplete, plan_fill, signature, stop_triggered
 from sandbox.orders import Fill, Order
-from sandbox.preflight import tradable_states
+from sandbox.preflight import Preflight, tradable_states
 from sandbox.state import TradingState
 from sandbox.venue import BookLike, InstrumentLike, MarketLike, mark_of
 
@@ -69,14 +69,48 @@ class OrderEngine(placement.PlacementMixin):
         self.on_change = on_change
         self._wake = asyncio.Event()
         self._watched: set[str] = set()
-        self._active_ids: list[int] = []
+        # the working orders, by id (ids only grow, so insertion order is id order); kept in
+        # step with ``state.orders`` by ``admit`` (add), ``step`` (terminal) and ``reset``
+        self._active: dict[int, Order] = {}
         self._next_expiry_check = 0.0
         self._instruments: dict[str, InstrumentLike | None] = {}
         self._instruments_day: date | None = None
-        self._seen_orders = -1
         # liquidity already taken from a displayed book: symbol -> (book signature, bid, ask)
         self._taken: dict[str, tuple[tuple[object, ...], Decimal, Decimal]] = {}
+        self._reindex()
+
+    def _reindex(self) -> None:
+        """Rebuild the working-order index from the state (at start and after a reset)."""
+        self._active = {
+            i: self.state.orders[i]
+            for i in sorted(self.state.orders)
+            if not self.state.orders[i].is_terminal
+        }
         self._refresh_watch()
+
+    def admit(self, order: Order, pf: Preflight, *, status: str | None = None) -> Order:
+        """Every new order enters through here: stored, published, and indexed as working."""
+        admitted = super().admit(order, pf, status=status)
+        if admitted.id is not None and not admitted.is_terminal:
+            self._active[admitted.id] = admitted
+            self._watched.update(leg.symbol for leg in admitted.legs)
+        return admitted
+
+    def reset(self) -> None:
+        """Wipe orders, complex orders, ledgers, watchlists, alerts and id counters, and every
+        cache derived from them; accounts start over with fresh cash."""
+        state = self.state
+        state.orders.clear()
+        state.complex_orders.clear()
+        state.ledgers.clear()
+        state.watchlists.clear()
+        state.alerts.clear()
+        state.counters.clear()
+        self._taken.clear()
+        self._reindex()
+        self.ensure_ledgers()
+        self.on_change()
+        self.wake()
 
     # ----- accounts -------------------------------------------------------------------------
     def ensure_ledgers(self) -> None:
@@ -184,18 +218,14 @@ class OrderEngine(placement.PlacementMixin):
             changed |= before != after
             busy |= order.status in TRANSIENT
         if changed:
-            self._active_ids = [i for i in self._active_ids if not self.state.orders[i].is_terminal]
+            self._active = {i: o for i, o in self._active.items() if not o.is_terminal}
             self._refresh_watch()
             self.on_change()
         return busy
 
     def _active_orders(self) -> list[Order]:
-        """Non-terminal orders in id order (index rebuilt when orders are added or reset)."""
-        orders = self.state.orders
-        if len(orders) != self._seen_orders or any(i not in orders for i in self._active_ids):
-            self._active_ids = sorted(i for i, o in orders.items() if not o.is_terminal)
-            self._seen_orders = len(orders)
-        return [orders[i] for i in self._active_ids]
+        """A snapshot of the working orders in id order (advancing one may admit another)."""
+        return list(self._active.values())
 
     def _instrument_expired(self, order: Order) -> bool:
         now = self.market.clock.now()

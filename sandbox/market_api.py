@@ -5,6 +5,7 @@ app's middleware, not here."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,7 @@ BY_TYPE_KEYS = {
     "future-option": "Future Option",
     "cryptocurrency": "Cryptocurrency",
 }
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PATH_TYPES = {
     "index": "Index",
     "equity": "Equity",
@@ -215,8 +217,8 @@ class MarketRoutes:
         return items_response(request, corporate.earnings(spec, start, min(end, today)))
 
     # ------------------------------------------------------------------ sessions
-    def _session_wire(self, collection: str) -> dict[str, Any]:
-        now = self.market.clock.now()
+    def _session_wire(self, collection: str, at: datetime | None = None) -> dict[str, Any]:
+        now = at or self.market.clock.now()
         current = sessions.current_session(collection, now)
         nxt = sessions.next_session(collection, current.session_date)
         prev = sessions.previous_session(collection, current.session_date)
@@ -257,29 +259,35 @@ class MarketRoutes:
 
     async def equity_session(self, request: Request) -> Response:
         which = request.path_params["which"]
-        return self._relative_session(request, sessions.EQUITY, which)
+        return self._relative_session(request, sessions.EQUITY, which, timed=True)
 
     async def futures_session(self, request: Request) -> Response:
         which = request.path_params["which"]
         collection = request.path_params.get("collection", sessions.CME)
         if collection not in (sessions.CME, "CFE", "Smalls"):
             return not_found("Instrument collection")
-        return self._relative_session(request, sessions.CME, which)
+        return self._relative_session(request, sessions.CME, which, timed=False)
 
-    def _relative_session(self, request: Request, collection: str, which: str) -> Response:
-        if which == "current":
-            return data_response(request, self._session_wire(collection))
-        now = self.market.clock.now()
-        current = sessions.current_session(collection, now)
+    def _relative_session(
+        self, request: Request, collection: str, which: str, *, timed: bool
+    ) -> Response:
+        """``current`` (at ``current-time`` where the route takes it, else the clock's now),
+        ``next`` (the first session after ``date``) and ``previous`` (the last one before it);
+        without ``date`` both are relative to the current session."""
+        if which not in ("current", "next", "previous"):
+            return not_found("Session")
+        try:
+            if which == "current":
+                at = query_time(request, "current-time") if timed else None
+                return data_response(request, self._session_wire(collection, at))
+            day = query_date(request, "date")
+        except ValueError as exc:
+            return error_response(400, "invalid_parameter", str(exc))
+        if day is None:
+            day = sessions.current_session(collection, self.market.clock.now()).session_date
         if which == "next":
-            return data_response(
-                request, _session_info(sessions.next_session(collection, current.session_date))
-            )
-        if which == "previous":
-            return data_response(
-                request, _session_info(sessions.previous_session(collection, current.session_date))
-            )
-        return not_found("Session")
+            return data_response(request, _session_info(sessions.next_session(collection, day)))
+        return data_response(request, _session_info(sessions.previous_session(collection, day)))
 
     async def holidays(self, request: Request) -> Response:
         year = self.market.catalog.today.year
@@ -323,6 +331,38 @@ def _session_info(session: sessions.Session) -> dict[str, Any]:
         "close-at": iso(session.close_at),
         "close-at-ext": iso(session.close_at_ext),
     }
+
+
+def query_date(request: Request, name: str) -> date | None:
+    """An optional ``YYYY-MM-DD`` query parameter; ``ValueError`` names it when malformed."""
+    text = request.query_params.get(name)
+    if text is None or text == "":
+        return None
+    try:
+        if not _ISO_DATE.fullmatch(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a date (YYYY-MM-DD), got {text!r}") from None
+
+
+def query_time(request: Request, name: str) -> datetime | None:
+    """An optional ISO-8601 date-time query parameter (``Z`` or an offset; none means UTC).
+
+    A ``+`` offset sent unencoded arrives as a space; it is read back as the ``+`` it was."""
+    text = request.query_params.get(name)
+    if text is None or text == "":
+        return None
+    candidate = text.strip()
+    if " " in candidate and "T" in candidate:
+        candidate = candidate.replace(" ", "+")
+    try:
+        if not _ISO_DATE.match(candidate) or len(candidate) < 16 or candidate[10] not in "T ":
+            raise ValueError(candidate)
+        value = datetime.fromisoformat(candidate)
+    except ValueError:
+        raise ValueError(f"{name} must be an ISO-8601 date-time, got {text!r}") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def market_routes(market: Market) -> list[BaseRoute]:
