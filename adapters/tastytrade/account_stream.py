@@ -10,12 +10,20 @@ payloads that fail to parse are reported and still delivered as raw :class:`Noti
 objects, never dropped. The streamer sends no snapshot, so after every (re)connect a
 :class:`Reconciliation` per account, fetched over REST, is emitted into the same stream.
 Reconnects and lifecycle come from :class:`~adapters.tastytrade.reconnect.ReconnectingStream`.
+
+A refused ``connect`` makes the token source forget the token, so the next attempt carries a
+freshly minted one. When ``max_connect_refusals`` connects in a row are refused, each with a
+different token, retrying cannot help (accounts of another customer, a login without the
+authority): the stream ends with :class:`Unrecoverable` on the error stream and in every
+listener. A source that cannot mint new tokens keeps being retried with backoff (its token
+may be rotated from outside); any accepted ``connect`` starts the count over.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import logging
 import random
 import time
@@ -35,6 +43,7 @@ from adapters.tastytrade.errors import (
     ParseWarning,
     StreamDisconnected,
     StreamError,
+    Unrecoverable,
 )
 from adapters.tastytrade.fanout import StreamState
 from adapters.tastytrade.models import NOTIFICATION_MODELS, parse_model
@@ -110,6 +119,7 @@ class _Conn:
         self.last_rx = clock()
         self.pending: dict[int, tuple[str, asyncio.Future[dict[str, Any]]]] = {}
         self.session_id: str | None = None
+        self.refused_token: str | None = None  # fingerprint of the last token refused here
 
 
 class AccountStreamer(ReconnectingStream[AccountEvent, _Conn]):
@@ -128,12 +138,15 @@ class AccountStreamer(ReconnectingStream[AccountEvent, _Conn]):
         ack_timeout: float = 10.0,
         reconnect_backoff: Backoff | None = None,
         healthy_after: float = 10.0,
+        max_connect_refusals: int = 3,
         rand: Random = random.random,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
     ) -> None:
         if not accounts:
             raise ValueError("the account streamer needs at least one account number")
+        if max_connect_refusals < 1:
+            raise ValueError("max_connect_refusals must be at least 1")
         super().__init__(
             stream="account",
             label="account stream",
@@ -157,6 +170,9 @@ class AccountStreamer(ReconnectingStream[AccountEvent, _Conn]):
         self.session_id: str | None = None
         self.acked = 0  # successful acks over all sessions
         self._extra: dict[str, Any] = {}  # subscribe actions beyond connect
+        self.max_connect_refusals = max_connect_refusals
+        # fingerprints of the distinct tokens refused on connect since the last accepted one
+        self._refused_tokens: set[str] = set()
 
     def stats(self) -> dict[str, Any]:
         """Health and traffic figures (for health checks and metrics exporters)."""
@@ -167,6 +183,7 @@ class AccountStreamer(ReconnectingStream[AccountEvent, _Conn]):
             "acked": self.acked,
             "events": self._fanout.published,
             "session_id": self.session_id,
+            "connect_refusals": len(self._refused_tokens),
             "listeners": self._fanout.listener_stats(),
         }
 
@@ -196,7 +213,7 @@ class AccountStreamer(ReconnectingStream[AccountEvent, _Conn]):
             conn = _Conn(ws, self._clock)
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._reader(conn))
-                ack = await self._request(conn, "connect", self.accounts)
+                ack = await self._connect(conn)
                 conn.session_id = self.session_id = _str(ack.get("web-socket-session-id"))
                 self._conn = conn
                 for action, value in list(self._extra.items()):  # replayed after every connect
@@ -205,6 +222,33 @@ class AccountStreamer(ReconnectingStream[AccountEvent, _Conn]):
                 group.create_task(self._watchdog(conn))
                 await self._reconcile_all()
                 self._session_running()
+
+    async def _connect(self, conn: _Conn) -> dict[str, Any]:
+        """Send ``connect``; give up once it was refused with enough distinct tokens in a row."""
+        try:
+            ack = await self._request(conn, "connect", self.accounts)
+        except StreamDisconnected:
+            raise
+        except StreamError as exc:
+            if conn.refused_token is not None:
+                self._refused_tokens.add(conn.refused_token)
+            refusals = len(self._refused_tokens)
+            if refusals >= self.max_connect_refusals:
+                raise Unrecoverable(
+                    f"connect to {','.join(self.accounts)} refused {refusals} times in a row, "
+                    f"each with a fresh token ({exc.message}): the login may not access these "
+                    "accounts",
+                    cause=exc,
+                ) from exc
+            logger.info(
+                "account stream connect refused (%d of %d with distinct tokens): %s",
+                refusals,
+                self.max_connect_refusals,
+                exc.message,
+            )
+            raise
+        self._refused_tokens.clear()
+        return ack
 
     async def _reconcile_all(self) -> None:
         if self._reconcile is None:
@@ -238,6 +282,7 @@ class AccountStreamer(ReconnectingStream[AccountEvent, _Conn]):
         finally:
             conn.pending.pop(request_id, None)
         if ack.get("status") != "ok":
+            conn.refused_token = _fingerprint(bearer)
             invalidate = getattr(self._auth, "invalidate", None)
             if callable(invalidate):  # a refused message: maybe the token expired server-side
                 await invalidate(bearer.removeprefix("Bearer "))
@@ -339,6 +384,11 @@ class AccountStreamer(ReconnectingStream[AccountEvent, _Conn]):
             self.errors.publish(exc)
             return Notification(kind, data, timestamp, False, message)
         return Notification(kind, parsed, timestamp, True, message)
+
+
+def _fingerprint(bearer: str) -> str:
+    """Tells tokens apart without keeping them (a refused token must not linger in memory)."""
+    return hashlib.blake2b(bearer.encode(), digest_size=16).hexdigest()
 
 
 def _str(value: Any) -> str | None:
