@@ -22,6 +22,7 @@ DOUBLES = st.one_of(
     st.sampled_from([math.nan, math.inf, -math.inf, 0.0, 1.37e7]),
 )
 TIMES = st.integers(min_value=-1, max_value=4_102_444_800_000)
+LAST_READABLE_DAY = 2_932_896  # 9999-12-31, the last day a timestamp-micros reader can decode
 
 
 def _strategy(tp: Any, name: str) -> st.SearchStrategy[Any]:
@@ -34,6 +35,8 @@ def _strategy(tp: Any, name: str) -> st.SearchStrategy[Any]:
     if tp is bool:
         return st.booleans()
     if tp is int:
+        if name == "day_id":  # a Summary's ts_event is its day: keep it a readable datetime
+            return st.integers(min_value=-(2**31), max_value=LAST_READABLE_DAY)
         return TIMES if "time" in name else st.integers(min_value=-(2**31), max_value=2**31 - 1)
     if tp is float:
         return DOUBLES
