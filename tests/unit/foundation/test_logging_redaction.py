@@ -8,7 +8,7 @@ import logging
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tastystream.logs import REDACTED, configure_logging
@@ -106,6 +106,7 @@ def test_json_format_is_one_object_per_line_and_redacted() -> None:
 def test_property_any_token_after_a_secret_key_is_removed(token: str, key: str) -> None:
     from tastystream.logs import RedactionFilter
 
+    assume(token not in REDACTED)  # "REDACT" would be found inside the marker itself
     redaction = RedactionFilter()
     record = logging.LogRecord(
         "p", logging.INFO, __file__, 1, f"before {key}{token} after", None, None
