@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
 from sandbox.engine import OrderEngine
 from sandbox.state import TradingState
 from tests.unit.sandbox_trading.conftest import Rig, equity_order, make_rig
@@ -70,3 +73,39 @@ def test_an_engine_over_a_loaded_state_works_its_orders(rig: Rig) -> None:
         engine.step()
     assert order.status == "Filled"
     assert order.legs[0].fills[0].price == Decimal("199.45")
+
+
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("buy"), st.integers(min_value=1, max_value=50)),
+        st.tuples(st.just("step"), st.integers(min_value=0, max_value=3)),
+        st.tuples(st.just("reset"), st.just(0)),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(script=ops)
+@example(script=[("buy", 10), ("step", 3), ("reset", 0), ("buy", 10)])
+@example(script=[("buy", 1), ("buy", 2), ("step", 3), ("reset", 0), ("buy", 3), ("buy", 4)])
+@example(script=[("buy", 5), ("step", 1), ("reset", 0), ("buy", 6), ("step", 3), ("reset", 0)])
+def test_any_interleaving_of_orders_steps_and_resets_fills_every_order(
+    script: list[tuple[str, int]],
+) -> None:
+    rig = make_rig(size="100000")
+    bought = 0  # shares bought since the last reset
+    for op, value in script:
+        if op == "buy":
+            rig.engine.place(ACCOUNT, equity_order(quantity=value))
+            bought += value
+        elif op == "step":
+            rig.settle(rounds=value)
+        else:
+            rig.engine.reset()
+            bought = 0
+    rig.settle(rounds=5)
+    assert {o.status for o in rig.engine.state.orders.values()} <= {"Filled"}
+    positions = rig.engine.ledger(ACCOUNT).positions
+    assert (positions["AAPL"].quantity if "AAPL" in positions else 0) == bought
