@@ -278,9 +278,9 @@ class MarketRoutes:
             return not_found("Session")
         try:
             if which == "current":
-                at = query_time(request, "current-time") if timed else None
+                at = _query_time(request, "current-time") if timed else None
                 return data_response(request, self._session_wire(collection, at))
-            day = query_date(request, "date")
+            day = _query_date(request, "date")
         except ValueError as exc:
             return error_response(400, "invalid_parameter", str(exc))
         if day is None:
@@ -333,7 +333,7 @@ def _session_info(session: sessions.Session) -> dict[str, Any]:
     }
 
 
-def query_date(request: Request, name: str) -> date | None:
+def _query_date(request: Request, name: str) -> date | None:
     """An optional ``YYYY-MM-DD`` query parameter; ``ValueError`` names it when malformed."""
     text = request.query_params.get(name)
     if text is None or text == "":
@@ -346,7 +346,7 @@ def query_date(request: Request, name: str) -> date | None:
         raise ValueError(f"{name} must be a date (YYYY-MM-DD), got {text!r}") from None
 
 
-def query_time(request: Request, name: str) -> datetime | None:
+def _query_time(request: Request, name: str) -> datetime | None:
     """An optional ISO-8601 date-time query parameter (``Z`` or an offset; none means UTC).
 
     A ``+`` offset sent unencoded arrives as a space; it is read back as the ``+`` it was."""
