@@ -195,6 +195,11 @@ class AccountStreamer(ReconnectingStream[AccountEvent, _Conn]):
         """Also receive ``PublicWatchlists`` notifications, now and after reconnects."""
         await self._subscribe_action("public-watchlists-subscribe")
 
+    async def subscribe_user_messages(self, user_external_id: str) -> None:
+        """Also receive user-level messages for ``user_external_id`` (the customer's user
+        ``external-id``), now and after reconnects (action ``user-message-subscribe``)."""
+        await self._subscribe_action("user-message-subscribe", user_external_id)
+
     async def _subscribe_action(self, action: str, value: Any = None) -> None:
         self._extra[action] = value
         conn = self._conn

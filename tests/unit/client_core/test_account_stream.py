@@ -294,3 +294,20 @@ async def test_extra_subscriptions_replayed_after_reconnect(server: FakeAccountS
     first, second = server.connections[0].actions(), server.connections[1].actions()
     assert first[:2] == ["connect", "quote-alerts-subscribe"]
     assert second[:3] == ["connect", "quote-alerts-subscribe", "public-watchlists-subscribe"]
+
+
+async def test_user_messages_subscription_carries_the_user_and_is_replayed(
+    server: FakeAccountStreamer,
+) -> None:
+    stream = streamer(server)
+    async with stream:
+        await running(stream)
+        await stream.subscribe_user_messages("U0000001")
+        await eventually(lambda: _true("user-message-subscribe" in server.last.actions()))
+        await server.drop()
+        await running(stream, generation=2)
+        await eventually(lambda: _true("user-message-subscribe" in server.last.actions()))
+    for conn in server.connections[:2]:
+        sent = [m for m in conn.received if m["action"] == "user-message-subscribe"]
+        assert sent[0]["value"] == "U0000001"
+        assert sent[0]["auth-token"].startswith("Bearer ")
