@@ -37,6 +37,7 @@ from adapters.tastytrade.errors import (
     StreamDisconnected,
     StreamError,
     TastytradeError,
+    Unrecoverable,
 )
 from adapters.tastytrade.events import EVENT_CLASSES, MarketEvent
 from adapters.tastytrade.fanout import Listener, Reconnected, StreamState, translate_ws_error
@@ -76,6 +77,7 @@ class DXLinkStreamer(ReconnectingStream[MarketEvent, FeedConnection]):
         max_chunk_bytes: int = MAX_CHUNK_BYTES,
         max_message_bytes: int | None = 16 * 2**20,
         url: str | None = None,
+        max_auth_refusals: int = 3,
         rand: Random = random.random,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
@@ -104,6 +106,12 @@ class DXLinkStreamer(ReconnectingStream[MarketEvent, FeedConnection]):
         self._wall = wall_clock
         self._subs: dict[str, dict[str, int | None]] = {}
         self._force_token = False
+        if max_auth_refusals < 1:
+            raise ValueError("max_auth_refusals must be >= 1")
+        self.max_auth_refusals = max_auth_refusals
+        # fingerprints of the distinct quote tokens refused since the last authorized session
+        self._refused_tokens: set[int] = set()
+        self._token_fingerprint: int | None = None
         self.frames = 0
         self.decode_errors = 0
 
@@ -214,9 +222,19 @@ class DXLinkStreamer(ReconnectingStream[MarketEvent, FeedConnection]):
     def _before_reconnect(self, reason: TastytradeError) -> None:
         if isinstance(reason, StreamError) and "UNAUTHORIZED" in reason.message:
             self._force_token = True  # the next session authorizes with a new quote token
+            if self._token_fingerprint is not None:
+                self._refused_tokens.add(self._token_fingerprint)
 
     async def _session(self) -> None:
+        if len(self._refused_tokens) >= self.max_auth_refusals:
+            # fresh tokens keep being refused: retrying cannot help (entitlement, wrong env);
+            # a source that cannot mint new tokens keeps retrying, so an operator can rotate it
+            raise Unrecoverable(
+                f"dxlink authorization refused for {len(self._refused_tokens)} different "
+                "quote tokens in a row"
+            )
         token = await self._tokens.get(force=self._force_token)
+        self._token_fingerprint = hash(token.token)
         self._force_token = False
         url = self._url or token.dxlink_url
         async with connect(
@@ -229,6 +247,7 @@ class DXLinkStreamer(ReconnectingStream[MarketEvent, FeedConnection]):
         ) as ws:
             conn = FeedConnection(ws, self._clock)
             await asyncio.wait_for(self._handshake(conn, token), self._handshake_timeout)
+            self._refused_tokens.clear()
             self._conn = conn
             self._session_running()
             async with asyncio.TaskGroup() as group:

@@ -422,3 +422,29 @@ async def test_a_single_string_is_one_symbol(server: FakeDXLink) -> None:
         assert dx.subscriptions == {"Quote": {"SPY": None}}
         await dx.unsubscribe("Quote", "SPY")
         assert dx.subscriptions == {"Quote": {}}
+
+
+async def test_fresh_tokens_refused_again_and_again_end_the_stream(server: FakeDXLink) -> None:
+    server.accepted_tokens = set()
+    errors = ErrorStream()
+
+    class Minting:
+        max_age = 60.0
+        fetches = 0
+
+        async def get(self, *, force: bool = False) -> Any:
+            self.fetches += 1
+            return await StaticQuoteToken(f"minted-{self.fetches}", server.url).get()
+
+    tokens = Minting()
+    dx = DXLinkStreamer(
+        tokens, errors=errors, reconnect_backoff=Backoff(0.01, 0.02), max_auth_refusals=3
+    )
+    async with dx:
+        with pytest.raises(Unrecoverable):
+            async for _ in dx.events():
+                pass
+        assert dx.state is StreamState.STOPPED
+    assert len(server.connections) == 3
+    assert tokens.fetches == 3
+    assert any(isinstance(e, Unrecoverable) for e in errors.drain())
