@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -37,8 +38,19 @@ class PublisherMetrics:
     in_flight: int = 0
 
 
+#: Called once per acked record with its event type, ``ts_event`` and ``ts_ingest`` (epoch µs),
+#: right when the ack arrives: what latency probes need, without touching the producer.
+AckHook = Callable[[str, int, int], None]
+
+
 class MarketPublisher:
-    """One idempotent producer for every market topic."""
+    """One idempotent producer for every market topic.
+
+    At most ``max_in_flight`` records are sent and not yet acked or failed: ``publish`` waits
+    (on one event, only while full) until the broker acks some. Each record's outcome is
+    counted in :attr:`metrics` by a done callback bound once per event type. ``on_ack``, when
+    given, is called with ``(event_type, ts_event_us, ts_ingest_us)`` for every acked record.
+    """
 
     def __init__(
         self,
@@ -49,19 +61,29 @@ class MarketPublisher:
         max_in_flight: int = 20_000,
         linger_ms: int = 10,
         max_batch_size: int = 256 * 1024,
+        on_ack: AckHook | None = None,
+        producer_factory: Callable[..., AIOKafkaProducer] = AIOKafkaProducer,
     ) -> None:
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be >= 1")
         self._kafka = kafka
         self._codec = codec
         self._ids = dict(schema_ids)
-        self._slots = asyncio.Semaphore(max_in_flight)
+        self._max_in_flight = max_in_flight
         self._linger_ms = linger_ms
         self._max_batch_size = max_batch_size
+        self._on_ack = on_ack
+        self._factory = producer_factory
         self._producer: AIOKafkaProducer | None = None
-        self._pending: set[asyncio.Future[Any]] = set()
+        self._slot_free = asyncio.Event()  # set by a release while publish waits for a slot
+        self._waiting = False
+        self._idle = asyncio.Event()  # nothing in flight
+        self._idle.set()
+        self._callbacks: dict[str, Callable[[asyncio.Future[Any]], object]] = {}
         self.metrics = PublisherMetrics()
 
     async def __aenter__(self) -> MarketPublisher:
-        self._producer = AIOKafkaProducer(
+        self._producer = self._factory(
             bootstrap_servers=self._kafka.bootstrap,
             client_id=f"{self._kafka.client_id}-ingest",
             acks="all",
@@ -91,46 +113,72 @@ class MarketPublisher:
         if producer is None:
             raise RuntimeError("publisher is not running")
         spec = item.spec
+        event_type = spec.event_type
         try:
             value = self._codec.encode(self._ids[spec.value_subject], item.record)
         except CodecError as exc:
-            self.metrics.unencodable[spec.event_type] += 1
+            self.metrics.unencodable[event_type] += 1
             logger.error(
                 "unencodable %s record symbol=%s: %s",
-                spec.event_type,
+                event_type,
                 item.record.get("streamer_symbol"),
                 exc,
             )
             return
-        await self._slots.acquire()
-        self.metrics.in_flight += 1
+        metrics = self.metrics
+        while metrics.in_flight >= self._max_in_flight:
+            self._waiting = True
+            self._slot_free.clear()
+            await self._slot_free.wait()
+        if not metrics.in_flight:
+            self._idle.clear()
+        metrics.in_flight += 1
         try:
             future = await producer.send(spec.name, value, key=item.key)
-        except Exception:
-            self._release(spec.event_type, ok=False)
+        except BaseException:
+            self._release(event_type, ok=False)
             raise
-        self.metrics.sent[spec.event_type] += 1
-        self._pending.add(future)
-        future.add_done_callback(lambda f, et=spec.event_type: self._done(f, et))
+        metrics.sent[event_type] += 1
+        if self._on_ack is None:
+            callback = self._callbacks.get(event_type)
+            if callback is None:
+                callback = self._callbacks[event_type] = partial(self._done, event_type)
+            future.add_done_callback(callback)
+        else:
+            record = item.record
+            future.add_done_callback(
+                partial(self._done_hooked, event_type, record["ts_event"], record["ts_ingest"])
+            )
 
-    def _done(self, future: asyncio.Future[Any], event_type: str) -> None:
-        self._pending.discard(future)
+    def _done(self, event_type: str, future: asyncio.Future[Any]) -> bool:
         ok = not future.cancelled() and future.exception() is None
         if not ok:
             exc = None if future.cancelled() else future.exception()
             logger.error("publish of %s failed: %r", event_type, exc)
         self._release(event_type, ok=ok)
+        return ok
+
+    def _done_hooked(
+        self, event_type: str, ts_event_us: int, ts_ingest_us: int, future: asyncio.Future[Any]
+    ) -> None:
+        if self._done(event_type, future) and self._on_ack is not None:
+            self._on_ack(event_type, ts_event_us, ts_ingest_us)
 
     def _release(self, event_type: str, *, ok: bool) -> None:
-        (self.metrics.acked if ok else self.metrics.failed)[event_type] += 1
-        self.metrics.in_flight -= 1
-        self._slots.release()
+        metrics = self.metrics
+        (metrics.acked if ok else metrics.failed)[event_type] += 1
+        metrics.in_flight -= 1
+        if self._waiting:
+            self._waiting = False
+            self._slot_free.set()
+        if not metrics.in_flight:
+            self._idle.set()
 
     async def flush(self) -> None:
+        """Send everything batched and wait until every record is acked or failed."""
         if self._producer is not None:
             await self._producer.flush()
-        if self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        await self._idle.wait()
 
 
 async def ensure_topics(
@@ -167,4 +215,4 @@ async def ensure_topics(
         await admin.close()
 
 
-__all__ = ["MarketPublisher", "PublisherMetrics", "ensure_topics"]
+__all__ = ["AckHook", "MarketPublisher", "PublisherMetrics", "ensure_topics"]
