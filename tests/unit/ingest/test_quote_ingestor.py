@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -241,3 +242,30 @@ def test_entries_and_backfill_parse() -> None:
     assert parse_backfill("none") is None
     with pytest.raises(BadBackfill):
         parse_backfill("yesterday")
+
+
+async def test_a_burst_is_drained_in_order_with_bounded_shared_stamps(world: Any) -> None:
+    ingestor, streamer, publisher, _ = world
+    stop = asyncio.Event()
+    task = await _running(ingestor, stop)
+    burst = 3 * quotes.STAMP_EVERY + 7
+    for n in range(burst):  # queued before the reader runs again: one drained backlog
+        streamer.fanout.publish(_quote("SPY", 500.0 + n))
+    wire = ev.Quote("SPY", 0, 1, 0, NOW_MS, "Q", "oops", 1.0, 0, "Q", 1.0, 1.0)  # type: ignore[arg-type]
+    streamer.fanout.publish(wire)
+    bad = ev.Greeks("SPY", 0, 0, 0, 0, 0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+    streamer.fanout.publish(bad._replace(price=object()))  # type: ignore[arg-type]
+    streamer.fanout.publish(_quote("SPY", 1.0))
+    await eventually(lambda: _ok(len(publisher.items) == burst + 2), timeout=5)
+    stop.set()
+    await task
+    bids = [i.record["bid_price"] for i in publisher.items]
+    assert bids[:burst] == [500.0 + n for n in range(burst)]
+    assert math.isnan(bids[burst])  # a string price is no price
+    assert bids[burst + 1] == 1.0
+    assert ingestor.metrics.received["Quote"] == burst + 2
+    assert ingestor.metrics.normalize_failures == 1  # the Greeks with an object price
+    stamps = [i.record["ts_ingest"] for i in publisher.items[:burst]]
+    assert stamps == sorted(stamps)
+    assert max(stamps.count(s) for s in set(stamps)) <= quotes.STAMP_EVERY
+    assert len(set(stamps)) >= burst // quotes.STAMP_EVERY
