@@ -47,7 +47,6 @@ from bench.harness import (
     settings_for,
 )
 from bench.ingest import EVENT_TYPES, UNDERLYINGS
-from ingest.normalize import Normalized
 from ingest.publisher import MarketPublisher
 from tastystream.stack import StackConfig
 
@@ -57,47 +56,24 @@ TIMED = frozenset({"Quote", "Trade", "Greeks", "TheoPrice"})  # events with a so
 P99_TARGET_MS = 50.0
 
 
-class TimedPublisher(MarketPublisher):
-    """The production publisher, plus one ack-time sample per timed record while ``recording``.
+class AckLatency:
+    """The publisher's ``on_ack`` hook: one sample per acked timed record while ``recording``.
 
-    The ack is observed on the future aiokafka returns for the record (a done callback added
-    just before the publisher's own), so the figure is exactly the publisher's ack.
+    Called by the production publisher when the broker's ack arrives for a record, so the
+    figure is exactly the publisher's ack (no wrapping of the producer).
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self) -> None:
         self.recording = False
         self.event_to_ack_ms: list[float] = []
         self.ingest_to_ack_ms: list[float] = []
-        self._stamp: tuple[int, int] | None = None
 
-    async def __aenter__(self) -> TimedPublisher:
-        await super().__aenter__()
-        producer = self._producer
-        assert producer is not None
-        original = producer.send
-
-        async def send(topic: str, value: bytes, key: bytes | None = None) -> Any:
-            stamp = self._stamp
-            future = await original(topic, value, key=key)
-            if stamp is not None and self.recording:
-                future.add_done_callback(lambda f: self._acked(f, stamp))
-            return future
-
-        producer.send = send
-        return self
-
-    def _acked(self, future: asyncio.Future[Any], stamp: tuple[int, int]) -> None:
-        if future.cancelled() or future.exception() is not None:
+    def __call__(self, event_type: str, ts_event_us: int, ts_ingest_us: int) -> None:
+        if not self.recording or event_type not in TIMED:
             return
         now_us = time.time_ns() // 1000
-        self.event_to_ack_ms.append((now_us - stamp[0]) / 1000)
-        self.ingest_to_ack_ms.append((now_us - stamp[1]) / 1000)
-
-    async def publish(self, item: Normalized) -> None:
-        timed = item.spec.event_type in TIMED
-        self._stamp = (item.record["ts_event"], item.record["ts_ingest"]) if timed else None
-        await super().publish(item)
+        self.event_to_ack_ms.append((now_us - ts_event_us) / 1000)
+        self.ingest_to_ack_ms.append((now_us - ts_ingest_us) / 1000)
 
 
 async def _poll_clickhouse(
@@ -166,7 +142,7 @@ async def _pipeline(
     feed_url: str,
     sink_pid: int,
     args: argparse.Namespace,
-) -> tuple[TimedPublisher, list[float], dict[str, float]]:
+) -> tuple[AckLatency, list[float], dict[str, float]]:
     """The ingestor in this process; the sink runs in ``sink_pid``; ClickHouse is polled."""
     from adapters.tastytrade.dxlink import DXLinkStreamer
     from adapters.tastytrade.errors import ErrorStream
@@ -177,13 +153,14 @@ async def _pipeline(
     errors = ErrorStream()
     tokens = StaticQuoteToken("replay", feed_url)
     visible: list[float] = []
+    probe = AckLatency()
 
     def factory() -> DXLinkStreamer:
         return DXLinkStreamer(tokens, errors=errors)
 
     async with (
         tastytrade_session(settings, errors) as (rest, _factory),
-        TimedPublisher(settings.kafka, codec, ids) as publisher,
+        MarketPublisher(settings.kafka, codec, ids, on_ack=probe) as publisher,
     ):
         ingestor = QuoteIngestor(
             ingest_config(settings, "dxlink:bench"), rest, factory, publisher, errors
@@ -211,10 +188,10 @@ async def _pipeline(
             cpu0, sink_cpu0 = cpu_seconds(), cpu_seconds(sink_pid)
             window["since"] = time.time_ns() // 1000
             visible.clear()
-            publisher.recording = True
+            probe.recording = True
             started = time.perf_counter()
             await asyncio.sleep(args.seconds)
-            publisher.recording = False
+            probe.recording = False
             elapsed = time.perf_counter() - started
             extra = {
                 "acked_per_s": (sum(publisher.metrics.acked.values()) - acked0) / elapsed,
@@ -227,7 +204,7 @@ async def _pipeline(
             await poll
             stop_ingest.set()
             await ingest_task
-    return publisher, visible, extra
+    return probe, visible, extra
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -276,10 +253,8 @@ async def _rates(
         tag = f"{rate / 1000:g}k"
         out.note(f"replay of {rec.events:,} recorded events paced at {rate:,.0f} events/s")
         async with ReplayFeed(rec, rate=rate) as feed:
-            publisher, visible, extra = await _pipeline(
-                settings, codec, ids, feed.url, sink_pid, args
-            )
-        ack, ing = publisher.event_to_ack_ms, publisher.ingest_to_ack_ms
+            probe, visible, extra = await _pipeline(settings, codec, ids, feed.url, sink_pid, args)
+        ack, ing = probe.event_to_ack_ms, probe.ingest_to_ack_ms
         out.add(f"acked_per_s_{tag}", extra["acked_per_s"], "events/s")
         out.add(f"ingest_dropped_{tag}", extra["dropped"], "events")
         out.add(f"ingestor_cpu_{tag}", extra["ingestor_cpu"], "cores")
@@ -332,4 +307,4 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["TimedPublisher", "main", "run"]
+__all__ = ["AckLatency", "main", "run"]
