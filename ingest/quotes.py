@@ -189,8 +189,10 @@ class QuoteIngestor:
 
     async def _read(self, listener: Listener[MarketEvent]) -> None:
         """Drain the listener in batches: one blocking ``get``, then whatever is already queued;
-        up to :data:`STAMP_EVERY` events share one ingest timestamp, and the loop yields between
-        such batches so the producer's sender and the socket reader keep running."""
+        up to :data:`STAMP_EVERY` events share one ingest timestamp. The loop yields only when
+        the listener is empty or ``publish`` waits (backpressure): yielding more often lets the
+        websocket reader parse its big frames in small reads, which costs 4x the CPU per event
+        in the replay benchmark (``python -m bench.ingest``)."""
         source = self.config.source
         info = self._info
         metrics = self.metrics
@@ -234,8 +236,6 @@ class QuoteIngestor:
                     event = listener.get_nowait()
                     if event is None:
                         break
-                else:
-                    await asyncio.sleep(0)  # a long backlog: let the producer and socket run
             metrics.dropped = listener.dropped
 
     async def _watch_errors(self, streamer: DXLinkStreamer) -> None:
