@@ -195,10 +195,15 @@ def _source_time_ms(plan: _Plan, event: tuple[Any, ...]) -> int:
     return ms
 
 
+#: 2262-04-11, the last day ClickHouse ``DateTime64(6)`` and Avro readers all represent
+_MAX_DAY_ID: Final = 106_751
+
+
 def _daily_ms(plan: _Plan, event: tuple[Any, ...], ts_ingest_us: int) -> int:
-    """Summary: midnight UTC of its ``day_id``; otherwise midnight UTC of the ingest day."""
+    """Summary: midnight UTC of its ``day_id``; otherwise (or for a day id no table can hold)
+    midnight UTC of the ingest day."""
     day_id = event[plan.day_id_at] if plan.day_id_at >= 0 else None
-    if isinstance(day_id, int) and not isinstance(day_id, bool) and day_id > 0:
+    if isinstance(day_id, int) and not isinstance(day_id, bool) and 0 < day_id <= _MAX_DAY_ID:
         return day_id * _DAY_MS
     return (ts_ingest_us // 1000) // _DAY_MS * _DAY_MS
 

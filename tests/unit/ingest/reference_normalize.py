@@ -113,7 +113,8 @@ _DAILY_TYPES: Final = frozenset({"Summary", "Profile"})
 def _daily_ms(values: Mapping[str, Any], ts_ingest_us: int) -> int:
     """Summary: midnight UTC of its ``day_id``; otherwise midnight UTC of the ingest day."""
     day_id = values.get("day_id")
-    if isinstance(day_id, int) and not isinstance(day_id, bool) and day_id > 0:
+    # (one deliberate change since it was frozen: day ids past 2262-04-11 are not representable)
+    if isinstance(day_id, int) and not isinstance(day_id, bool) and 0 < day_id <= 106_751:
         return day_id * _DAY_MS
     return (ts_ingest_us // 1000) // _DAY_MS * _DAY_MS
 

@@ -152,3 +152,10 @@ def test_snapshot_events_without_time_keep_one_ts_when_resent() -> None:
     a = normalize(profile, info=None, ts_ingest_us=1_764_000_000_000_000, source="s")
     b = normalize(profile, info=None, ts_ingest_us=1_764_000_900_000_000, source="s")
     assert a.record["ts_event"] == b.record["ts_event"] == 1_763_942_400_000_000  # that UTC day
+
+
+def test_an_impossible_day_id_falls_back_to_the_ingest_day() -> None:
+    fields: dict[str, Any] = dict.fromkeys(ev.Summary._fields)
+    fields.update(event_symbol="SPY", event_time=0, day_id=10**9)
+    out = normalize(ev.Summary(**fields), info=None, ts_ingest_us=1_764_000_000_000_000, source="s")
+    assert out.record["ts_event"] == 1_763_942_400_000_000
