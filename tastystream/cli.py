@@ -11,7 +11,7 @@ import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from rich.console import Console
 from tastystream import __version__
 from tastystream.logs import configure_logging
 from tastystream.settings import Settings
+
+if TYPE_CHECKING:
+    from tastystream.stack import LocalStack
 
 app = typer.Typer(
     name="tastystream",
@@ -67,21 +70,10 @@ def _root(
 
 
 # ---------------------------------------------------------------------------- stack
-def _stack_from(settings: Settings, directory: Path | None) -> object:
+def _stack_from(settings: Settings, directory: Path | None) -> LocalStack:
     from tastystream.stack import LocalStack, StackConfig
 
-    s = settings.stack
-    return LocalStack(
-        StackConfig(
-            dir=directory or s.dir,
-            kafka_port=s.kafka_port,
-            kafka_controller_port=s.kafka_controller_port,
-            registry_port=s.registry_port,
-            clickhouse_port=s.clickhouse_port,
-            kafka_heap=s.kafka_heap,
-            start_timeout_s=s.start_timeout_s,
-        )
-    )
+    return LocalStack(StackConfig.from_settings(settings.stack, directory=directory))
 
 
 DirOption = Annotated[
@@ -92,12 +84,11 @@ DirOption = Annotated[
 @stack_app.command("up")
 def stack_up(directory: DirOption = None) -> None:
     """Start Kafka, the schema registry and ClickHouse (idempotent; waits until healthy)."""
-    from tastystream.stack import LocalStack, StackError
+    from tastystream.stack import StackError
     from tastystream.stack.render import status_table
 
     settings = bootstrap()
     stack = _stack_from(settings, directory)
-    assert isinstance(stack, LocalStack)
     try:
         statuses = asyncio.run(stack.up())
     except StackError as exc:
@@ -108,11 +99,8 @@ def stack_up(directory: DirOption = None) -> None:
 @stack_app.command("down")
 def stack_down(directory: DirOption = None) -> None:
     """Stop the services this stack folder started (by pid); the data stays."""
-    from tastystream.stack import LocalStack
-
     settings = bootstrap()
     stack = _stack_from(settings, directory)
-    assert isinstance(stack, LocalStack)
     stopped = stack.down()
     console.print(f"stopped: {', '.join(stopped) if stopped else 'nothing was running'}")
 
@@ -120,12 +108,11 @@ def stack_down(directory: DirOption = None) -> None:
 @stack_app.command("status")
 def stack_status(directory: DirOption = None) -> None:
     """Show each service with its address and state."""
-    from tastystream.stack import LocalStack, ServiceState
+    from tastystream.stack import ServiceState
     from tastystream.stack.render import status_table
 
     settings = bootstrap(quiet=True)
     stack = _stack_from(settings, directory)
-    assert isinstance(stack, LocalStack)
     statuses = asyncio.run(stack.status())
     console.print(status_table(statuses))
     if any(s.state is ServiceState.CRASHED for s in statuses):

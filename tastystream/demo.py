@@ -120,18 +120,7 @@ class Progress:
 
 
 async def run_demo(settings: Settings, *, duration: float | None, console: Console) -> int:
-    s = settings.stack
-    stack = LocalStack(
-        StackConfig(
-            dir=s.dir,
-            kafka_port=s.kafka_port,
-            kafka_controller_port=s.kafka_controller_port,
-            registry_port=s.registry_port,
-            clickhouse_port=s.clickhouse_port,
-            kafka_heap=s.kafka_heap,
-            start_timeout_s=s.start_timeout_s,
-        )
-    )
+    stack = LocalStack(StackConfig.from_settings(settings.stack))
     console.print("[bold]1/4[/] local stack (Kafka, schema registry, ClickHouse)…")
     try:
         console.print(status_table(await stack.up()))

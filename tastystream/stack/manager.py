@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 
+from tastystream.settings import StackSettings
 from tastystream.stack import process
 from tastystream.stack.kafka import KafkaConfig, prepare
 
@@ -60,6 +61,21 @@ class StackConfig:
     clickhouse_port: int = 8123
     kafka_heap: str = "512m"
     start_timeout_s: float = 120.0
+
+    @classmethod
+    def from_settings(
+        cls, settings: StackSettings, *, directory: Path | None = None
+    ) -> StackConfig:
+        """The stack the ``STACK_*`` settings describe (``directory`` overrides ``STACK_DIR``)."""
+        return cls(
+            dir=directory or settings.dir,
+            kafka_port=settings.kafka_port,
+            kafka_controller_port=settings.kafka_controller_port,
+            registry_port=settings.registry_port,
+            clickhouse_port=settings.clickhouse_port,
+            kafka_heap=settings.kafka_heap,
+            start_timeout_s=settings.start_timeout_s,
+        )
 
     @property
     def kafka_bootstrap(self) -> str:
