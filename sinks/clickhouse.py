@@ -4,9 +4,12 @@ One consumer (group ``SinkConfig.group_id``, manual commits, read_committed) fee
 batches (:mod:`sinks.batch`). A flush *cycle* takes at most one closed batch per partition and:
 
 1. writes a ``pending`` intent per batch (one insert into ``sink_intents``),
-2. per batch, in ``insert_concurrency`` workers: decodes the values through the registry
-   (schema ids cached), dead-letters what cannot be decoded or does not fit the table, inserts
-   the rest column-wise with ``insert_deduplication_token = topic/partition/start-end``,
+2. per batch, in ``insert_concurrency`` workers: when the batch is clean and its writer schema
+   passthrough-safe, sends the raw Avro bodies for ClickHouse to decode (:mod:`sinks.passthrough`,
+   the fast path); otherwise, or when ClickHouse refuses that insert, decodes the values through
+   the registry (schema ids cached), dead-letters what cannot be decoded or does not fit the
+   table, and inserts the rest column-wise; either way with
+   ``insert_deduplication_token = topic/partition/start-end``,
 3. writes ``done`` intents, then commits ``end + 1`` to Kafka (for lag monitoring).
 
 Restart or reassignment resumes from the intents (:mod:`sinks.checkpoint`): a pending batch is
@@ -35,8 +38,16 @@ from sinks.batch import Batcher, PartitionBatch, TopicPartitionKey
 from sinks.checkpoint import CheckpointStore, Intent, IntentState, resume_from
 from sinks.columns import TableLayout
 from sinks.dlq import DeadLetterPublisher, dlq_topic_spec, ensure_topics
-from sinks.errors import RowsRejected, SinkError, TableMismatch
+from sinks.errors import PassthroughRejected, RowsRejected, SinkError, TableMismatch
 from sinks.metrics import MetricsRecorder, SinkMetrics, SinkState
+from sinks.passthrough import (
+    FallbackReason,
+    FastInsert,
+    NotPassthrough,
+    new_marker,
+    plan_passthrough,
+    scan_headers,
+)
 from sinks.prepare import Prepared, prepare_batch, reject_violations
 from sinks.routes import Route, SinkConfig, routes_for
 from sinks.writer import ClickHouseWriter
@@ -84,6 +95,8 @@ class ClickHouseSink:
         self._codec = AvroCodec(readers=[r.spec.schema() for r in self.routes.values()])
         self._batcher = Batcher(self.config.batch)
         self._layouts: dict[str, TableLayout] = {}
+        self._plans: dict[tuple[str, int], FastInsert | NotPassthrough] = {}
+        self._marker = new_marker()
         self._consumer: Any = None
         self._producer: Any = None
         self._dlq: DeadLetterPublisher | None = None
@@ -93,6 +106,7 @@ class ClickHouseSink:
         self._next: dict[TopicPartitionKey, int] = {}
         self._rec = MetricsRecorder()
         self._seen_reasons: set[tuple[str, str]] = set()
+        self._seen_fallbacks: set[tuple[str, str]] = set()
         self._drained = False
         self._fatal: BaseException | None = None
         self._stop: asyncio.Event | None = None
@@ -182,6 +196,13 @@ class ClickHouseSink:
             self._set_state(SinkState.STOPPING)
             await self._drain()
         await self._close()
+        rec = self._rec
+        logger.info(
+            "clickhouse sink rows by path: fast=%d python=%d; fallbacks: %s",
+            rec.paths["fast"],
+            rec.paths["python"],
+            ", ".join(f"{k}={v}" for k, v in sorted(rec.fallbacks.items())) or "none",
+        )
         if self.state is not SinkState.FAILED:
             self._set_state(SinkState.STOPPED)
 
@@ -365,8 +386,11 @@ class ClickHouseSink:
         missing = await self._retrying("registry", self._registry.prime, self._codec, headers)
         if missing:
             logger.debug("schema ids unknown to the registry: %s", sorted(missing))
-        consumer = self.config.group_id
         started = time.perf_counter()
+        fast = await self._write_fast(batch, route, layout)
+        if fast is not None:
+            return fast
+        consumer = self.config.group_id
         prepared = await asyncio.to_thread(
             prepare_batch, batch, route, layout, self._codec, consumer
         )
@@ -397,7 +421,75 @@ class ClickHouseSink:
             latency,
         )
         self._account(batch, route, prepared, latency)
+        self._rec.paths["python"] += prepared.rows
         return prepared
+
+    def _passthrough(self, batch: PartitionBatch, layout: TableLayout) -> FastInsert | str:
+        """The batch's fast insert, or the fallback reason (header scan; plans are cached)."""
+        if not self.config.passthrough:
+            return FallbackReason.DISABLED
+        scan = scan_headers([r.value for r in batch.records])
+        if isinstance(scan, FallbackReason):
+            return scan
+        key = (batch.topic, scan)
+        plan = self._plans.get(key)
+        if plan is None:
+            if not self._codec.knows(scan):
+                return FallbackReason.UNKNOWN_SCHEMA
+            reader = self.routes[batch.topic].spec.schema()
+            plan = plan_passthrough(layout, reader, scan, self._codec.schema(scan), self._marker)
+            self._plans[key] = plan
+            if isinstance(plan, NotPassthrough):
+                logger.info(
+                    "schema id %d of %s takes the python path: %s", scan, batch.topic, plan.reason
+                )
+        return plan if isinstance(plan, FastInsert) else FallbackReason.NOT_PASSTHROUGH
+
+    async def _write_fast(
+        self, batch: PartitionBatch, route: Route, layout: TableLayout
+    ) -> Prepared | None:
+        """Insert ``batch`` through the fast path; None when it must take the Python path."""
+        if not batch.records:  # a replay whose records retention deleted
+            return None
+        plan = self._passthrough(batch, layout)
+        if isinstance(plan, str):
+            self._fallback(batch, plan, None)
+            return None
+        data = await asyncio.to_thread(plan.container, [r.value for r in batch.records])
+        rows = len(batch.records)
+        try:
+            latency = await self._retrying(
+                "fast insert",
+                self._writer.insert_container,
+                layout,
+                plan.sql,
+                data,
+                batch.token,
+                rows,
+            )
+        except PassthroughRejected as exc:
+            self._fallback(batch, FallbackReason.REJECTED, exc)
+            return None
+        finally:
+            del data
+        prepared = Prepared(batch, [], rows)
+        logger.debug("batch %s rows=%d fast insert=%.3fs", batch.token, rows, latency)
+        self._account(batch, route, prepared, latency)
+        self._rec.paths["fast"] += rows
+        return prepared
+
+    def _fallback(self, batch: PartitionBatch, reason: str, exc: BaseException | None) -> None:
+        self._rec.fallbacks[reason] += 1
+        if reason == FallbackReason.DISABLED:
+            return
+        log = logger.info if (reason, batch.topic) not in self._seen_fallbacks else logger.debug
+        self._seen_fallbacks.add((reason, batch.topic))
+        log(
+            "batch %s takes the python path: %s%s (logged once per reason and topic)",
+            batch.token,
+            reason,
+            f": {exc}" if exc is not None else "",
+        )
 
     async def _dlq_publish(self, prepared: Prepared) -> None:
         assert self._dlq is not None
@@ -556,6 +648,8 @@ class ClickHouseSink:
             insert_retries=rec.retries,
             buffered_rows=self._batcher.buffered_rows,
             assigned=tuple(_names(sorted(self._assigned))),
+            rows_by_path=dict(rec.paths),
+            fast_path_fallbacks=dict(rec.fallbacks),
         )
 
 

@@ -16,10 +16,12 @@ from typing import ClassVar, Final
 __all__ = [
     "CheckpointError",
     "ClickHouseUnavailable",
+    "PassthroughRejected",
     "RowsRejected",
     "SinkError",
     "TableMismatch",
     "classify_clickhouse_error",
+    "classify_passthrough_error",
 ]
 
 
@@ -37,6 +39,16 @@ class ClickHouseUnavailable(SinkError):
 
 class RowsRejected(SinkError):
     """ClickHouse (or the client's serializer) refused the data of a batch."""
+
+
+class PassthroughRejected(SinkError):
+    """ClickHouse refused a fast-path insert for a reason retrying cannot fix (a row failed a
+    check, a body did not parse, or anything else deterministic): the batch takes the Python
+    path, which names the culprits. Nothing of the refused insert landed (one block)."""
+
+    def __init__(self, message: str, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class TableMismatch(SinkError):
@@ -102,3 +114,59 @@ def classify_clickhouse_error(exc: BaseException, context: str) -> SinkError:
         # raised by clickhouse-connect while serializing a column: the data is at fault
         return RowsRejected(message)
     return ClickHouseUnavailable(message)
+
+
+# Codes of a fast-path insert that mean "try again later", not "this data": the server or the
+# link is busy, short of something, or gone. Everything else that carries a code falls back to
+# the Python path (a wrong fallback costs CPU; a wrong retry would stall the partition forever).
+_TRANSIENT_CODES: Final = frozenset(
+    {
+        3,  # UNEXPECTED_END_OF_FILE (request cut short in transit)
+        23,  # CANNOT_READ_FROM_ISTREAM
+        24,  # CANNOT_WRITE_TO_OSTREAM
+        159,  # TIMEOUT_EXCEEDED
+        160,  # TOO_SLOW
+        173,  # CANNOT_ALLOCATE_MEMORY
+        198,  # DNS_ERROR
+        202,  # TOO_MANY_SIMULTANEOUS_QUERIES
+        203,  # NO_FREE_CONNECTION
+        209,  # SOCKET_TIMEOUT
+        210,  # NETWORK_ERROR
+        236,  # ABORTED
+        241,  # MEMORY_LIMIT_EXCEEDED
+        242,  # TABLE_IS_READ_ONLY
+        243,  # NOT_ENOUGH_SPACE
+        252,  # TOO_MANY_PARTS
+        285,  # TOO_FEW_LIVE_REPLICAS
+        319,  # UNKNOWN_STATUS_OF_INSERT
+        373,  # SESSION_IS_LOCKED
+        394,  # QUERY_WAS_CANCELLED
+        425,  # SYSTEM_ERROR
+        439,  # CANNOT_SCHEDULE_TASK
+        999,  # KEEPER_EXCEPTION
+        1000,  # POCO_EXCEPTION
+    }
+)
+
+
+def classify_passthrough_error(exc: BaseException, context: str) -> SinkError:
+    """Translate a failed fast-path insert: transient (retried like any insert) or
+    :class:`PassthroughRejected` (the Python path takes the batch).
+
+    Without an error code the server gave no verdict (connection refused or reset, timeout):
+    transient. With one, only the known transient codes are; the data codes
+    (FUNCTION_THROW_IF_VALUE_IS_NON_ZERO, AVRO_EXCEPTION, CANNOT_PARSE_*, INCORRECT_DATA,
+    TYPE_MISMATCH, …) and unknown codes fall back.
+    """
+    if isinstance(exc, SinkError):
+        return exc
+    text = str(exc)
+    match = _CODE.search(text)
+    summary = text.strip().splitlines()[0][:300] if text.strip() else type(exc).__name__
+    message = f"{context}: {type(exc).__name__}: {summary}"
+    if match is None:
+        return ClickHouseUnavailable(message)
+    code = int(match.group(1))
+    if code in _TRANSIENT_CODES:
+        return ClickHouseUnavailable(message)
+    return PassthroughRejected(message, code)

@@ -42,6 +42,16 @@ class SinkMetrics:
     insert_retries: int = 0
     buffered_rows: int = 0
     assigned: tuple[str, ...] = ()
+    rows_by_path: dict[str, int] = field(default_factory=dict)
+    """Rows inserted per path: ``fast`` (ClickHouse decoded the Avro) or ``python``."""
+    fast_path_fallbacks: dict[str, int] = field(default_factory=dict)
+    """Batches that took the Python path, per :class:`sinks.passthrough.FallbackReason`."""
+
+    @property
+    def fast_path_share(self) -> float:
+        """Fraction of inserted rows that took the fast path (0 before any insert)."""
+        total = sum(self.rows_by_path.values())
+        return self.rows_by_path.get("fast", 0) / total if total else 0.0
 
     @property
     def total_rows(self) -> int:
@@ -63,6 +73,8 @@ class MetricsRecorder:
     rows: Counter[str] = field(default_factory=Counter)
     dead: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
+    paths: Counter[str] = field(default_factory=Counter)
+    fallbacks: Counter[str] = field(default_factory=Counter)
     batches: int = 0
     replayed: int = 0
     retries: int = 0

@@ -27,7 +27,13 @@ from sinks.checkpoint import (
     parse_intent_rows,
 )
 from sinks.columns import Column, TableLayout
-from sinks.errors import CheckpointError, SinkError, TableMismatch, classify_clickhouse_error
+from sinks.errors import (
+    CheckpointError,
+    SinkError,
+    TableMismatch,
+    classify_clickhouse_error,
+    classify_passthrough_error,
+)
 from sinks.migrate import ClickHouseConnectTarget, MigrationChecksumMismatch, migrate
 from tastystream.settings import ClickHouseSettings
 from tastystream.sql import client_for
@@ -84,14 +90,19 @@ class ClickHouseWriter:
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
 
-    async def _run(self, context: str, call: Callable[[Any], T]) -> T:
+    async def _run(
+        self,
+        context: str,
+        call: Callable[[Any], T],
+        classify: Callable[[BaseException, str], SinkError] = classify_clickhouse_error,
+    ) -> T:
         client = await self._clients.get()
         try:
             return await asyncio.to_thread(call, client)
         except SinkError:
             raise
         except Exception as exc:
-            raise classify_clickhouse_error(exc, context) from exc
+            raise classify(exc, context) from exc
         finally:
             self._clients.put_nowait(client)
 
@@ -138,6 +149,32 @@ class ClickHouseWriter:
             return time.perf_counter() - started
 
         return await self._run(f"insert {layout.database}.{layout.table} token={token}", call)
+
+    async def insert_container(
+        self, layout: TableLayout, sql: str, data: bytes, token: str, rows: int
+    ) -> float:
+        """The fast path: ``sql`` (an ``INSERT … SELECT … FROM input(…) FORMAT Avro``) with the
+        Avro container ``data`` as its input, under ``token``; returns the latency in seconds.
+
+        ``rows`` bounds the read and insert blocks so the whole container is one block: a row
+        failing late fails the statement before any block is written. Failures are classified
+        by :func:`sinks.errors.classify_passthrough_error`.
+        """
+        block = max(rows + 1, 65_536)
+        settings = {
+            **DEDUP_SETTINGS,
+            "insert_deduplication_token": token,
+            "max_block_size": block,
+            "max_insert_block_size": block,
+        }
+
+        def call(client: Any) -> float:
+            started = time.perf_counter()
+            client.command(sql, data=data, settings=settings)
+            return time.perf_counter() - started
+
+        context = f"fast insert {layout.database}.{layout.table} token={token}"
+        return await self._run(context, call, classify_passthrough_error)
 
     # CheckpointStore -------------------------------------------------------------------
 

@@ -26,7 +26,12 @@ from tastystream.stack.clickhouse.errors import (
     ClickHouseError,
 )
 from tastystream.stack.clickhouse.form_data import is_form, parse_form
-from tastystream.stack.clickhouse.query_flow import Responder, run_insert, run_query
+from tastystream.stack.clickhouse.query_flow import (
+    Responder,
+    run_insert,
+    run_insert_select,
+    run_query,
+)
 from tastystream.stack.clickhouse.query_request import Credentials, QueryRequest, parse_request
 from tastystream.stack.clickhouse.request_body import BodyReader, ClientDisconnected
 from tastystream.stack.clickhouse.statement import Statement, analyze
@@ -215,6 +220,19 @@ class ClickHouseApp:
         if request.readonly:
             raise ClickHouseError(READONLY, "Cannot execute query in readonly mode")
         body.set_limit(self.limits.max_insert_size)
+        if statement.input_call is not None:
+            async with self.engine.lease(request) as lease:
+                await run_insert_select(
+                    self.engine,
+                    lease,
+                    head[: statement.sql_end],
+                    statement.insert_format,
+                    statement.input_call,
+                    head[statement.data_start :],
+                    body,
+                    out,
+                )
+            return
         sql = head[: statement.sql_end].decode("utf-8", "replace")
         async with self.engine.lease(request) as lease:
             await run_insert(

@@ -14,7 +14,9 @@ Three shapes, as on a real server:
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import tempfile
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Final
 
@@ -25,8 +27,9 @@ from tastystream.stack.clickhouse.output_format import content_type, stream_stri
 from tastystream.stack.clickhouse.query_request import QueryRequest
 from tastystream.stack.clickhouse.request_body import BodyReader, ClientDisconnected
 from tastystream.stack.clickhouse.result_stream import ResultStream, Spool, Summary
+from tastystream.stack.clickhouse.sql_literal import quote_string
 
-__all__ = ["Responder", "run_insert", "run_query"]
+__all__ = ["Responder", "run_insert", "run_insert_select", "run_query"]
 
 INSERT_PIECE: Final = 1 << 20
 SPOOL_IN_MEMORY: Final = 32 << 20
@@ -96,6 +99,38 @@ async def run_insert(
         raise
     summary.written_rows = int(result.rows_written())
     summary.written_bytes = int(result.bytes_written())
+    await responder.start(200, _format_headers("TabSeparated", summary, None))
+    await responder.body(b"", False)
+
+
+async def run_insert_select(
+    engine: Engine,
+    lease: Lease,
+    sql: bytes,
+    fmt: str,
+    call: tuple[int, int, bool],
+    first: bytes,
+    body: BodyReader,
+    responder: Responder,
+) -> None:
+    """``INSERT … SELECT … FROM input(…) FORMAT x`` + data: chdb's streaming insert takes no
+    SELECT, so the data is spooled to a temporary file and ``input(`` becomes ``file(path, x,``
+    (same structure argument, same settings, one statement: the insert stays atomic)."""
+    fd, path = tempfile.mkstemp(prefix="clickhouse-input-", suffix=".data")
+    try:
+        with os.fdopen(fd, "wb") as spool:
+            if first:
+                await engine.call(spool.write, first)
+            async for piece in body.chunks(INSERT_PIECE):
+                await engine.call(spool.write, piece)
+        start, args, empty = call
+        table = f"file({quote_string(path)}, {quote_string(fmt)}{'' if empty else ', '}"
+        text = (sql[:start] + table.encode() + sql[args:]).decode("utf-8", "replace")
+        result = await engine.call(lease.conn.query, text, "TabSeparated")
+    finally:
+        os.unlink(path)
+    summary = Summary()
+    summary.add_result(result)
     await responder.start(200, _format_headers("TabSeparated", summary, None))
     await responder.body(b"", False)
 

@@ -45,6 +45,9 @@ class Statement:
     sql_end: int = 0
     data_start: int = 0
     client_side: str | None = None  # "INTO OUTFILE" / "FROM INFILE": clickhouse-client features
+    input_call: tuple[int, int, bool] | None = None
+    """``INSERT … SELECT … FROM input(…) FORMAT x``: byte offsets of ``input`` and of the end of
+    its ``(``, and whether the call has no arguments (the data feeds ``input()``)."""
 
     @property
     def has_inline_data(self) -> bool:
@@ -128,7 +131,7 @@ def _analyze_insert(text: str, toks: _Peekable) -> Statement | None:
             continue
         word = tok.text.upper()
         if word in _INSERT_STOP:
-            return Statement(kind="INSERT")
+            return _analyze_insert_select(text, toks)
         if word == "INFILE":
             return Statement(kind="INSERT", client_side="FROM INFILE")
         if word == "VALUES":
@@ -141,6 +144,36 @@ def _analyze_insert(text: str, toks: _Peekable) -> Statement | None:
                 return Statement(kind="INSERT")
             return Statement("INSERT", None, name.text, tok.start, _data_start(text, name.end))
     return None
+
+
+def _analyze_insert_select(text: str, toks: _Peekable) -> Statement | None:
+    """``INSERT … SELECT … FROM input('structure') FORMAT x``: the data after the format name
+    feeds ``input()``, as on a real server. Other INSERT … SELECT carry no inline data."""
+    call: tuple[int, int, bool] | None = None
+    prev: Token | None = None
+    for tok in toks:
+        if (
+            call is None
+            and prev is not None
+            and prev.kind == "word"
+            and prev.text.lower() == "input"
+            and tok.kind == "punct"
+            and tok.text == "("
+        ):
+            ahead = toks.peek()
+            empty = ahead is not None and ahead.kind == "punct" and ahead.text == ")"
+            call = (prev.start, tok.end, empty)
+        if call is not None and tok.depth == 0 and tok.text.upper() == "FORMAT":
+            name = next(toks, None)
+            if name is None:
+                return None
+            if name.kind != "word":
+                return Statement(kind="INSERT")
+            return Statement(
+                "INSERT", None, name.text, tok.start, _data_start(text, name.end), input_call=call
+            )
+        prev = tok
+    return None if call is not None else Statement(kind="INSERT")
 
 
 def _skip_target(toks: _Peekable) -> None:
