@@ -12,21 +12,28 @@ production settings) in this process against ~5,000 symbols (whole option chains
   frames (a fake DXLink server in its own process, sending as fast as the socket takes them),
   so the figure is about our code rather than the sandbox's emission rate;
 * ``raw_aiokafka``: a plain aiokafka producer (same settings) sending the very bytes the
-  ingestor wrote (read back from the topics): the same-run baseline of the ratios; also
+  ingestor wrote (read back from the topics) one ``send`` per record: the same-run baseline of
+  the ratios; ``raw_aiokafka_batch``: the same bytes on aiokafka's batch API (a builder per
+  partition, ``send_batch``), the best aiokafka usage and what the publisher is built on; also
   ``raw_confluent_kafka`` (librdkafka) for what the producer side could cost;
 * ``stage_*``: CPU µs per event of each stage (decode, normalize, event id, Avro encode) on the
   recorded frames, and the resulting one-core ceiling — figures that do not depend on how busy
   the machine is;
 * ``ingestor_rss``: RSS of this process (the ingestor) with the symbols subscribed.
+
+``--profile FILE`` adds a replay run under cProfile and prints where the CPU goes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import io
 import logging
 import math
 import os
+import pstats
 import time
 from typing import Any
 
@@ -40,6 +47,7 @@ from bench.harness import (
     confluent_produce_rate,
     cpu_seconds,
     local_stack,
+    raw_batch_produce_rate,
     raw_produce_rate,
     read_back,
     record_frames,
@@ -96,8 +104,10 @@ async def _measure_ingestor(
     warmup: float,
     replay_url: str | None = None,
     other_pid: int | None = None,
+    profile: cProfile.Profile | None = None,
 ) -> dict[str, float]:
-    """Run the ingestor; figures over a ``seconds`` window after ``warmup``."""
+    """Run the ingestor; figures over a ``seconds`` window after ``warmup`` (profiled by
+    ``profile`` when given: then the figures are the profiler's, not ours)."""
     from adapters.tastytrade.dxlink import DXLinkStreamer
     from adapters.tastytrade.errors import ErrorStream
     from adapters.tastytrade.quote_token import StaticQuoteToken
@@ -140,6 +150,8 @@ async def _measure_ingestor(
             start_drop = ingestor.metrics.dropped
             cpu0 = cpu_seconds()
             other0 = cpu_seconds(other_pid) if other_pid else 0.0
+            if profile is not None:
+                profile.enable()
             t0 = time.perf_counter()
             per_second: list[float] = []
             last, last_t = start_acked, t0
@@ -150,6 +162,8 @@ async def _measure_ingestor(
                     per_second.append((count - last) / (at - last_t))
                 last, last_t = count, at
             elapsed = time.perf_counter() - t0
+            if profile is not None:
+                profile.disable()
             figures = {
                 "events_per_s": (acked() - start_acked) / elapsed,
                 "received_per_s": (sum(ingestor.metrics.received.values()) - start_received)
@@ -173,6 +187,27 @@ async def _measure_ingestor(
     figures["rss_peak_mb"] = rss.peak_mb
     figures["rss_last_mb"] = rss.last_mb
     return figures
+
+
+async def _profile_replay(
+    settings: Any, codec: Any, ids: dict[str, int], rec: Recording, args: argparse.Namespace
+) -> None:
+    """One more replay run under cProfile: where the ingestor's CPU per event goes (printed as
+    ``#`` notes, no figures: the profiler slows the run down), stats saved to ``--profile``."""
+    profile = cProfile.Profile()
+    async with ReplayFeed(rec) as feed:
+        await _measure_ingestor(
+            settings, codec, ids, seconds=args.seconds, warmup=args.warmup,
+            replay_url=feed.url, other_pid=feed.pid, profile=profile,
+        )  # fmt: skip
+    profile.dump_stats(args.profile)
+    text = io.StringIO()
+    stats = pstats.Stats(profile, stream=text).sort_stats("tottime")
+    stats.print_stats(args.profile_top)
+    print(f"# cProfile of the replay run (by own time), saved to {args.profile}")
+    for line in text.getvalue().splitlines():
+        if line.strip():
+            print(f"#   {line}")
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -233,6 +268,8 @@ async def run(args: argparse.Namespace) -> None:
                 replay_cpu = rep["cpu_us_per_event"]
                 out.add("ingest_replay_cpu_us_per_event", replay_cpu, "us")
                 out.add("ingest_replay_events_per_cpu_s", 1e6 / replay_cpu, "events/s")
+                if args.profile:
+                    await _profile_replay(settings, codec, ids, rec, args)
         out.add("sandbox_events_sent", sandbox_stats.get("events_sent", math.nan), "events")
         out.note("baseline: plain aiokafka producer, same settings, the bytes the ingestor wrote")
         topics = {spec.name: spec.partitions for spec in MARKET_TOPICS.values()}
@@ -241,6 +278,10 @@ async def run(args: argparse.Namespace) -> None:
         out.add("raw_aiokafka_records", len(records), "records")
         out.add("raw_aiokafka_events_per_s", base, "events/s")
         out.add("raw_aiokafka_cpu_us_per_event", base_cpu, "us")
+        out.note("baseline: plain aiokafka batch API (a builder per partition), the same bytes")
+        batch_base, batch_cpu = await raw_batch_produce_rate(stack.kafka_bootstrap, records)
+        out.add("raw_aiokafka_batch_events_per_s", batch_base, "events/s")
+        out.add("raw_aiokafka_batch_cpu_us_per_event", batch_cpu, "us")
         confluent, confluent_cpu = await asyncio.to_thread(
             confluent_produce_rate, stack.kafka_bootstrap, records
         )
@@ -251,11 +292,16 @@ async def run(args: argparse.Namespace) -> None:
         best = max(live["events_per_s"], 0.0 if math.isnan(replay) else replay)
         out.ratio("ingest_best_vs_target_50k", best, TARGET)
         out.ratio("ingest_replay_cpu_per_event_vs_raw_aiokafka", replay_cpu, base_cpu)
+        out.ratio("ingest_replay_vs_raw_aiokafka_batch", replay, batch_base)
+        out.ratio("ingest_replay_cpu_per_event_vs_raw_aiokafka_batch", replay_cpu, batch_cpu)
         if rec.frames:
             # one core's ceiling: our stages plus a plain producer's own cost per event
             ceiling = 1e6 / (sum(costs.values()) - costs["event_id"] + base_cpu)
             out.add("ingest_one_core_ceiling_events_per_s", ceiling, "events/s")
             out.ratio("ingest_one_core_ceiling_vs_target_50k", ceiling, TARGET)
+            # the same with the batch API's cost per event (what the publisher uses now)
+            on_batches = 1e6 / (sum(costs.values()) - costs["event_id"] + batch_cpu)
+            out.add("ingest_one_core_ceiling_batch_events_per_s", on_batches, "events/s")
             # the same with a librdkafka producer instead of aiokafka
             with_confluent = 1e6 / (sum(costs.values()) - costs["event_id"] + confluent_cpu)
             out.add("ingest_one_core_ceiling_confluent_events_per_s", with_confluent, "events/s")
@@ -271,6 +317,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chains", default="SPY:27,QQQ:20", help="option chains to subscribe")
     parser.add_argument("--record-seconds", type=float, default=3.0)
     parser.add_argument("--baseline-records", type=int, default=300_000)
+    parser.add_argument(
+        "--profile", default="", help="also profile a replay run (cProfile stats to this file)"
+    )
+    parser.add_argument("--profile-top", type=int, default=30, help="functions printed")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     asyncio.run(run(args))

@@ -5,6 +5,7 @@ from bench.harness.feed import TIME_FIELDS, Recording, ReplayFeed, record_frames
 from bench.harness.figures import FIGURE, Figure, Figures, parse_figures, percentile
 from bench.harness.kafka import (
     confluent_produce_rate,
+    raw_batch_produce_rate,
     raw_latency,
     raw_produce_rate,
     read_back,
@@ -34,6 +35,7 @@ __all__ = [
     "parse_figures",
     "percentile",
     "proc_status_mb",
+    "raw_batch_produce_rate",
     "raw_latency",
     "raw_produce_rate",
     "read_back",
