@@ -201,6 +201,17 @@ class MarketPublisher:
                 if lane.timer is not None:
                     lane.timer.cancel()
                     lane.timer = None
+                if lane.builder is not None:  # flush was cancelled: never sent, so failed
+                    if lane.count:
+                        logger.error(
+                            "publish of %d %s records to %s[%d] failed: stopped before sending",
+                            lane.count,
+                            lane.event_type,
+                            lane.topic,
+                            lane.partition,
+                        )
+                    self._release(lane.event_type, lane.count, ok=False)
+                    lane.builder, lane.count, lane.hooks = None, 0, None
             if self._producer is not None:
                 await self._producer.stop()
                 self._producer = None
@@ -422,7 +433,12 @@ class MarketPublisher:
                 await self._submit(producer, lane, builder, count, hooks)
                 # the producer's metadata may have changed (it refreshes on its own): key
                 # routes are recomputed when the topic's partitions did
-                self._set_partitions(lane.owner, await producer.partitions_for(lane.topic))
+                try:
+                    partitions = await producer.partitions_for(lane.topic)
+                except Exception as exc:  # the next batch tries again; routes stay as they are
+                    logger.warning("no partitions for %s: %r", lane.topic, exc)
+                else:
+                    self._set_partitions(lane.owner, partitions)
         finally:
             lane.draining = False
             lane.task = None

@@ -376,6 +376,38 @@ async def test_the_open_builder_grows_while_the_batch_before_is_queued() -> None
     assert producer.records() == [(b"SPY", _value(ts)) for ts in range(50)]
 
 
+async def test_a_cancelled_shutdown_counts_what_it_never_sent_as_failed() -> None:
+    producers: list[FakeProducer] = []
+    publisher = _publisher(producers, linger_ms=0)
+    entered = asyncio.Event()
+
+    async def run() -> None:
+        async with publisher:
+            producers[0].gate.clear()  # the producer never takes the batch
+            for ts in range(3):
+                publisher.publish_nowait(_item(ts=ts))
+            await asyncio.sleep(0.01)  # the first batch waits in send_batch
+            for ts in range(3, 10):
+                publisher.publish_nowait(_item("Trade", ts=ts))
+                publisher.publish_nowait(_item(ts=ts))
+            entered.set()
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(run())
+    await asyncio.wait_for(entered.wait(), 5)
+    task.cancel()  # __aexit__ flushes: it waits on batches the producer never takes ...
+    await _settle()
+    assert not task.done()
+    assert publisher.metrics.in_flight == 17
+    task.cancel()  # ... until the flush is cancelled too
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert publisher.metrics.in_flight == 0
+    assert publisher.metrics.failed == {"Quote": 10, "Trade": 7}
+    assert publisher.metrics.acked == {}
+    assert producers[0].stopped
+
+
 async def test_flush_waits_for_every_outcome() -> None:
     producers: list[FakeProducer] = []
     async with _publisher(producers) as publisher:
