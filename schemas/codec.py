@@ -6,6 +6,11 @@ reads with the logical types stripped; ``logical_types=True`` yields ``datetime`
 Consumers may pass their own *reader* schemas (by record full name) so records written with an
 older compatible schema resolve to the shape they expect.
 
+Encoding is on the per-event hot path: each record schema of plain fields (boolean, int, long,
+double, string) gets an encoder generated once (:mod:`schemas.avro_writer`) that writes the
+same bytes as ``fastavro.schemaless_writer``; a record it cannot write as-is (a value of an
+unexpected type) goes to fastavro, which coerces it or raises :class:`UnencodableRecord`.
+
 Decoding failures are typed (:class:`BadMagicByte`, :class:`UnknownSchemaId`,
 :class:`UndecodableRecord`) so a consumer can dead-letter the record and go on;
 :meth:`AvroCodec.decode_many` returns them in place instead of raising.
@@ -23,6 +28,7 @@ from typing import Any, Final
 import fastavro
 from fastavro.validation import validate as _validate
 
+from schemas.avro_writer import FAST_ENCODE_ERRORS, RecordEncoder, compile_record_encoder
 from schemas.errors import (
     BadMagicByte,
     CodecError,
@@ -89,6 +95,8 @@ class _Entry:
     schema: dict[str, Any]
     writer: Any
     reader: Any | None
+    header: bytes
+    fast: RecordEncoder | None  # None: schema not plain enough, fastavro writes it
 
 
 class AvroCodec:
@@ -113,7 +121,8 @@ class AvroCodec:
         obj: dict[str, Any] = json.loads(schema) if isinstance(schema, str) else dict(schema)
         writer = _parse(obj, self._logical)
         reader = self._readers.get(_full_name(obj)) if obj.get("type") == "record" else None
-        self._entries[schema_id] = _Entry(obj, writer, reader)
+        fast = None if self._logical else compile_record_encoder(writer)
+        self._entries[schema_id] = _Entry(obj, writer, reader, wire_header(schema_id), fast)
 
     def knows(self, schema_id: int) -> bool:
         return schema_id in self._entries
@@ -157,24 +166,20 @@ class AvroCodec:
     def encode(self, schema_id: int, record: Mapping[str, Any]) -> bytes:
         """Header + Avro body of ``record``; :class:`UnencodableRecord` if it does not fit."""
         entry = self._entry(schema_id)
+        if entry.fast is not None and not self._validate:
+            try:
+                return entry.fast(record, entry.header)
+            except FAST_ENCODE_ERRORS:
+                pass  # an unexpected value type: fastavro coerces it or raises
         buf = io.BytesIO()
-        buf.write(wire_header(schema_id))
+        buf.write(entry.header)
         self._write(buf, entry, record)
         return buf.getvalue()
 
     def encode_many(self, schema_id: int, records: Iterable[Mapping[str, Any]]) -> list[bytes]:
-        """Encode a batch with one schema lookup and one reused buffer."""
-        entry = self._entry(schema_id)
-        header = wire_header(schema_id)
-        buf = io.BytesIO()
-        out: list[bytes] = []
-        for record in records:
-            buf.seek(0)
-            buf.truncate()
-            buf.write(header)
-            self._write(buf, entry, record)
-            out.append(buf.getvalue())
-        return out
+        """Encode a batch with one schema lookup."""
+        self._entry(schema_id)
+        return [self.encode(schema_id, record) for record in records]
 
     def decode(self, value: bytes | None) -> Decoded:
         """Decode one wire-format value, raising a :class:`CodecError` subclass on failure."""
