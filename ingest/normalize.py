@@ -18,14 +18,14 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from operator import itemgetter
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from adapters.tastytrade.events import EVENT_CLASSES, MarketEvent
 from schemas.candle_symbol import CandleSymbol, parse_candle_symbol
 from schemas.envelope import ENVELOPE_FIELD_NAMES, IDENTITY_FIELDS, event_id
 from schemas.errors import SchemaContractError
+from schemas.identity import compile_event_id
 from schemas.topics import MARKET_TOPICS, TopicSpec
 
 UNKNOWN_INSTRUMENT: Final = "Unknown"
@@ -39,8 +39,9 @@ class SymbolInfo:
     instrument_type: str
 
 
-@dataclass(frozen=True, slots=True)
-class Normalized:
+class Normalized(NamedTuple):
+    """One normalized event: its topic, Kafka key (the streamer symbol) and Avro record."""
+
     spec: TopicSpec
     key: bytes
     record: dict[str, Any]
@@ -125,59 +126,16 @@ _DAY_MS: Final = 86_400_000
 _DAILY_TYPES: Final = frozenset({"Summary", "Profile"})
 #: Candle record fields that come from the candle symbol, not from the event.
 _CANDLE_FIELDS: Final = ("period", "trading_hours_only")
+#: 2262-04-11, the last day ClickHouse ``DateTime64(6)`` and Avro readers all represent
+_MAX_DAY_ID: Final = 106_751
 
 
-@dataclass(frozen=True, slots=True)
-class _Plan:
-    """How one event type becomes its record, compiled once from its schema and class."""
-
-    event_type: str
-    spec: TopicSpec
-    names: tuple[str, ...]  # every record field, in schema order (envelope first)
-    padded: bool  # some schema field is not in the event: read from ``event + (None,)``
-    source: Callable[[tuple[Any, ...]], tuple[Any, ...]]  # source values, schema order
-    coercers: tuple[Callable[[Any], Any], ...]
-    identity: Callable[[list[Any]], tuple[Any, ...]]  # identity values of the coerced list
-    time_at: int  # event positions of the source-time fields (-1: not in this event type)
-    bid_time_at: int
-    ask_time_at: int
-    event_time_at: int
-    day_id_at: int
-    candle_at: tuple[int, int] | None  # coerced positions of period / trading_hours_only
-
-
-def _plan(event_type: str, spec: TopicSpec) -> _Plan:
-    fields: tuple[str, ...] = EVENT_CLASSES[event_type]._fields
-    position = {name: i for i, name in enumerate(fields)}
-    schema_fields = [f for f in spec.schema()["fields"] if f["name"] not in ENVELOPE_FIELD_NAMES]
-    names = [str(f["name"]) for f in schema_fields]
-    missing = len(fields)  # the padding None after the event's own values
-    at = [position.get(name, missing) for name in names]
-    if len(at) < 2 or len(IDENTITY_FIELDS[event_type]) < 2:
-        raise SchemaContractError(f"{event_type}: too few fields for a compiled plan")
-    return _Plan(
-        event_type=event_type,
-        spec=spec,
-        names=ENVELOPE_FIELD_NAMES + tuple(names),
-        padded=missing in at,
-        source=itemgetter(*at),
-        coercers=tuple(_coercer(f["type"]) for f in schema_fields),
-        identity=itemgetter(*(names.index(n) for n in IDENTITY_FIELDS[event_type])),
-        time_at=position.get("time", -1),
-        bid_time_at=position.get("bid_time", -1),
-        ask_time_at=position.get("ask_time", -1),
-        event_time_at=position.get("event_time", -1),
-        day_id_at=position.get("day_id", -1),
-        candle_at=(names.index("period"), names.index("trading_hours_only"))
-        if event_type == "Candle"
-        else None,
-    )
-
-
-_PLANS: Final[Mapping[type, _Plan]] = MappingProxyType(
-    {EVENT_CLASSES[et]: _plan(et, spec) for et, spec in MARKET_TOPICS.items()}
-)
-_PAD: Final = (None,)
+def _daily_ms(day_id: Any, ts_ingest_us: int) -> int:
+    """Summary: midnight UTC of its ``day_id``; otherwise (or for a day id no table can hold)
+    midnight UTC of the ingest day."""
+    if isinstance(day_id, int) and not isinstance(day_id, bool) and 0 < day_id <= _MAX_DAY_ID:
+        return day_id * _DAY_MS
+    return (ts_ingest_us // 1000) // _DAY_MS * _DAY_MS
 
 
 @lru_cache(maxsize=4096)
@@ -185,27 +143,126 @@ def _candle_symbol(streamer_symbol: str) -> CandleSymbol:
     return parse_candle_symbol(streamer_symbol)  # pure: a bounded cache is safe
 
 
-def _source_time_ms(plan: _Plan, event: tuple[Any, ...]) -> int:
-    """The event's own time: ``time``, else the later of bid/ask time, else ``eventTime``."""
-    ms = _positive_ms(event[plan.time_at]) if plan.time_at >= 0 else 0
-    if not ms and plan.bid_time_at >= 0 and plan.ask_time_at >= 0:
-        ms = max(_positive_ms(event[plan.bid_time_at]), _positive_ms(event[plan.ask_time_at]))
-    if not ms and plan.event_time_at >= 0:
-        ms = _positive_ms(event[plan.event_time_at])
-    return ms
+#: Per coercer: the generated expression of a coerced value — the exact type the feed
+#: normally sends passes untouched without a call; anything else goes through the coercer.
+_INLINE: Final[Mapping[Callable[[Any], Any], str]] = MappingProxyType(
+    {
+        _double: "{0} if {0}.__class__ is float else _double({0})",
+        _int: "{0} if {0}.__class__ is int else _int({0})",
+        _string: "{0} if {0}.__class__ is str else _string({0})",
+        _bool: "{0} if {0}.__class__ is bool else _bool({0})",
+        _millis_to_micros: (
+            "({0} * 1000 if {0} > 0 else 0) if {0}.__class__ is int else _millis_to_micros({0})"
+        ),
+        _as_is: "{0}",
+    }
+)
+#: What each coercer returns: the exact part types of the compiled event id.
+_RESULT_TYPE: Final[Mapping[Callable[[Any], Any], type]] = MappingProxyType(
+    {_double: float, _int: int, _string: str, _bool: bool, _millis_to_micros: int}
+)
+_POSITIVE_MS: Final = "(({0} if {0} > 0 else 0) if {0}.__class__ is int else _positive_ms({0}))"
+
+Normalizer = Callable[[Any, "SymbolInfo | None", int, str], Normalized]
 
 
-#: 2262-04-11, the last day ClickHouse ``DateTime64(6)`` and Avro readers all represent
-_MAX_DAY_ID: Final = 106_751
+def _compile(event_type: str, spec: TopicSpec) -> tuple[Normalizer, str]:
+    """One function ``(event, info, ts_ingest_us, source) -> Normalized`` for ``event_type``,
+    generated from its schema and event class (and its source, for tests and readers)."""
+    fields: tuple[str, ...] = EVENT_CLASSES[event_type]._fields
+    if fields[0] != "event_symbol":
+        raise SchemaContractError(f"{event_type}: the first field is not event_symbol")
+    schema_fields = [f for f in spec.schema()["fields"] if f["name"] not in ENVELOPE_FIELD_NAMES]
+    coercers = {str(f["name"]): _coercer(f["type"]) for f in schema_fields}
+    candle = event_type == "Candle"
+    raw = ["streamer_symbol", *(f"e_{name}" for name in fields[1:])]
+    lines = [
+        "def normalize(event, info, ts_ingest_us, source):",
+        f"    {', '.join(raw)}, = event",
+        "    if streamer_symbol.__class__ is not str:",
+        "        streamer_symbol = str(streamer_symbol)",
+    ]
+    if candle:
+        lines.append("    candle = _candle_symbol(streamer_symbol)")
+    constants: dict[str, Any] = {}
+    for name, coerce in coercers.items():
+        if candle and name in _CANDLE_FIELDS:
+            inline = "_string(candle.period)" if name == "period" else "_bool(candle.{0})"
+            lines.append(f"    c_{name} = {inline.format(name)}")
+        elif name in fields:
+            lines.append(f"    c_{name} = {_INLINE[coerce].format(f'e_{name}')}")
+        else:  # not sent for this type: what the coercer makes of a missing value
+            constants[f"_MISSING_{name}"] = coerce(None)
+            lines.append(f"    c_{name} = _MISSING_{name}")
+    times = [
+        f"e_{name}" for name in ("time", "bid_time", "ask_time", "event_time") if name in fields
+    ]
+    steps = []
+    if "e_time" in times:
+        steps.append(_POSITIVE_MS.format("e_time"))
+    if "e_bid_time" in times and "e_ask_time" in times:
+        steps.append(
+            f"max({_POSITIVE_MS.format('e_bid_time')}, {_POSITIVE_MS.format('e_ask_time')})"
+        )
+    if "e_event_time" in times:
+        steps.append(_POSITIVE_MS.format("e_event_time"))
+    lines.append(f"    source_ms = {steps[0] if steps else '0'}")
+    for step in steps[1:]:
+        lines += ["    if not source_ms:", f"        source_ms = {step}"]
+    if event_type in _DAILY_TYPES:
+        day_id = "e_day_id" if "day_id" in fields else "None"
+        lines += ["    if not source_ms:", f"        source_ms = _daily_ms({day_id}, ts_ingest_us)"]
+    identity = IDENTITY_FIELDS[event_type]
+    kinds = tuple(_RESULT_TYPE.get(coercers[name]) for name in identity)
+    parts = ", ".join(f"c_{name}" for name in identity)
+    if all(kinds):  # every identity value has one exact type: the compiled id
+        constants["_event_id"] = compile_event_id(event_type, kinds)  # type: ignore[arg-type]
+        event_id_expr = f"_event_id(streamer_symbol, {parts})"
+    else:
+        event_id_expr = f"_general_event_id({event_type!r}, streamer_symbol, ({parts},))"
+    base = "candle.base" if candle else "streamer_symbol"
+    lines += [
+        "    record = {",
+        f'        "event_id": {event_id_expr},',
+        '        "ts_event": source_ms * 1000 if source_ms else ts_ingest_us,',
+        '        "ts_ingest": ts_ingest_us,',
+        '        "source": source,',
+        f'        "symbol": info.symbol if info else {base},',
+        '        "streamer_symbol": streamer_symbol,',
+        '        "instrument_type": info.instrument_type if info else _UNKNOWN,',
+        *(f'        "{name}": c_{name},' for name in coercers),
+        "    }",
+        "    return _Normalized(_SPEC, streamer_symbol.encode(), record)",
+    ]
+    source = "\n".join(lines) + "\n"
+    namespace: dict[str, Any] = {
+        "_double": _double,
+        "_int": _int,
+        "_string": _string,
+        "_bool": _bool,
+        "_millis_to_micros": _millis_to_micros,
+        "_positive_ms": _positive_ms,
+        "_daily_ms": _daily_ms,
+        "_candle_symbol": _candle_symbol,
+        "_general_event_id": event_id,
+        "_Normalized": Normalized,
+        "_SPEC": spec,
+        "_UNKNOWN": UNKNOWN_INSTRUMENT,
+        **constants,
+    }
+    exec(compile(source, f"<normalize {event_type}>", "exec"), namespace)
+    return namespace["normalize"], source
 
 
-def _daily_ms(plan: _Plan, event: tuple[Any, ...], ts_ingest_us: int) -> int:
-    """Summary: midnight UTC of its ``day_id``; otherwise (or for a day id no table can hold)
-    midnight UTC of the ingest day."""
-    day_id = event[plan.day_id_at] if plan.day_id_at >= 0 else None
-    if isinstance(day_id, int) and not isinstance(day_id, bool) and 0 < day_id <= _MAX_DAY_ID:
-        return day_id * _DAY_MS
-    return (ts_ingest_us // 1000) // _DAY_MS * _DAY_MS
+_COMPILED: Final = {et: _compile(et, spec) for et, spec in MARKET_TOPICS.items()}
+#: Event class → its generated normalizer.
+_NORMALIZERS: Final[Mapping[type, Normalizer]] = MappingProxyType(
+    {EVENT_CLASSES[et]: fn for et, (fn, _) in _COMPILED.items()}
+)
+#: Event type → the source of its generated normalizer (for readers and tests).
+SOURCES: Final[Mapping[str, str]] = MappingProxyType(
+    {et: source for et, (_, source) in _COMPILED.items()}
+)
 
 
 def normalize(
@@ -217,43 +274,10 @@ def normalize(
 ) -> Normalized:
     """The record of ``event`` for its topic. Raises :class:`SchemaContractError` for an event
     type without a topic (never the case for the ten DXLink market types)."""
-    plan = _PLANS.get(type(event))
-    if plan is None:
+    normalizer = _NORMALIZERS.get(type(event))
+    if normalizer is None:
         raise SchemaContractError(f"no market topic for event type {type(event).__name__!r}")
-    streamer_symbol = event[0]
-    if streamer_symbol.__class__ is not str:
-        streamer_symbol = str(streamer_symbol)
-    candle = _candle_symbol(streamer_symbol) if plan.candle_at is not None else None
-    values = plan.source(event + _PAD if plan.padded else event)
-    # lengths match by construction of the plan: no strict check on the hot path
-    coerced = [coerce(value) for coerce, value in zip(plan.coercers, values, strict=False)]
-    if candle is not None and plan.candle_at is not None:
-        period_at, hours_at = plan.candle_at
-        coerced[period_at] = _string(candle.period)
-        coerced[hours_at] = _bool(candle.trading_hours_only)
-        base = candle.base
-    else:
-        base = streamer_symbol
-    source_ms = _source_time_ms(plan, event)
-    if not source_ms and plan.event_type in _DAILY_TYPES:
-        source_ms = _daily_ms(plan, event, ts_ingest_us)
-    record = dict(
-        zip(
-            plan.names,
-            (
-                event_id(plan.event_type, streamer_symbol, plan.identity(coerced)),
-                source_ms * 1000 if source_ms else ts_ingest_us,
-                ts_ingest_us,
-                source,
-                info.symbol if info else base,
-                streamer_symbol,
-                info.instrument_type if info else UNKNOWN_INSTRUMENT,
-                *coerced,
-            ),
-            strict=False,
-        )
-    )
-    return Normalized(plan.spec, streamer_symbol.encode(), record)
+    return normalizer(event, info, ts_ingest_us, source)
 
 
 __all__ = ["UNKNOWN_INSTRUMENT", "Normalized", "SymbolInfo", "normalize"]

@@ -9,7 +9,9 @@ symbol) are not part of the identity.
 This is on the per-event hot path, so it is written for speed without changing a single id:
 values are encoded by an exact-type table (subclasses take the general ``isinstance`` path),
 the per-type prefix and field tuple are computed once, and the UUIDv5 string is formatted
-straight from the SHA-1 hex digest (``uuid.uuid5`` + ``str`` cost more than the hash). The
+straight from the SHA-1 hex digest (``uuid.uuid5`` + ``str`` cost more than the hash). When the
+exact types of the parts are known in advance (the normalizer's coerced values),
+:func:`compile_event_id` generates one function whose name is a single f-string. The
 original implementation is kept as the oracle of a property test
 (``tests/unit/schemas/reference_identity.py``).
 """
@@ -25,7 +27,15 @@ from typing import Any, Final
 
 from schemas.errors import SchemaContractError
 
-__all__ = ["EVENT_ID_NAMESPACE", "IDENTITY_FIELDS", "canonical", "event_id", "event_id_for"]
+__all__ = [
+    "EVENT_ID_NAMESPACE",
+    "IDENTITY_FIELDS",
+    "PART_KINDS",
+    "canonical",
+    "compile_event_id",
+    "event_id",
+    "event_id_for",
+]
 
 #: The source fields that identify an event, per DXLink event type: frozen with v1 of each
 #: schema, so fields added later never change the id of a replayed event. Envelope fields and
@@ -303,3 +313,43 @@ def event_id_for(event_type: str, record: Mapping[str, Any]) -> str:
         value = record[name]
         parts.append(get(type(value), general)(value))
     return _uuid5("|".join(parts))
+
+
+#: Exact part types :func:`compile_event_id` takes, and the f-string field writing each one
+#: like :func:`canonical` (``float.hex`` writes every NaN as ``nan``; both zeros are falsy).
+PART_KINDS: Final[Mapping[type, str]] = MappingProxyType(
+    {
+        float: "f{{{0}.hex() if {0} else '0'}}",
+        int: "i{{{0}}}",
+        str: "s{{len({0})}}:{{{0}}}",
+        bool: "{{'T' if {0} else 'F'}}",
+    }
+)
+
+
+def compile_event_id(event_type: str, kinds: tuple[type, ...]) -> Callable[..., str]:
+    """``f(streamer_symbol, *parts)`` → ``event_id(event_type, streamer_symbol, parts)`` for
+    parts of exactly the types ``kinds`` (keys of :data:`PART_KINDS`; ``bool`` is not an
+    ``int`` here, subclasses are not allowed) and a ``str`` symbol. The caller guarantees the
+    types: that is what makes one f-string instead of a dispatch per part safe."""
+    args = [f"p{i}" for i in range(len(kinds))]
+    try:
+        fields = [PART_KINDS[kind].format(arg) for kind, arg in zip(kinds, args, strict=True)]
+    except KeyError as exc:
+        raise TypeError(f"no compiled identity encoding for {exc.args[0]!r}") from None
+    name = "|".join(["{_HEAD}", "s{len(symbol)}:{symbol}", *fields])
+    source = (
+        f"def event_id(symbol, {', '.join(args)}):\n"
+        f'    h = _sha1(_NS + f"{name}".encode()).hexdigest()\n'
+        '    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"\n'
+    )
+    namespace: dict[str, Any] = {
+        "_sha1": sha1,
+        "_NS": _NAMESPACE_BYTES,
+        "_VARIANT": _VARIANT_DIGIT,
+        "_HEAD": _str(event_type),  # a constant, so any type name is safe in the source
+    }
+    exec(compile(source, f"<event id {event_type}>", "exec"), namespace)
+    compiled: Callable[..., str] = namespace["event_id"]
+    compiled.__doc__ = source
+    return compiled
