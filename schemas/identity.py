@@ -22,6 +22,7 @@ import math
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from hashlib import sha1
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -290,10 +291,15 @@ def event_id(event_type: str, streamer_symbol: str, parts: Iterable[object]) -> 
     )
 
 
-#: Per event type: the canonical type name (the id's first part) and its identity fields.
-_IDENTITY_PLANS: Final[Mapping[str, tuple[str, tuple[str, ...]]]] = MappingProxyType(
-    {name: (_str(name), fields) for name, fields in IDENTITY_FIELDS.items()}
+#: Per event type: its identity fields (the record values to read, symbol first).
+_IDENTITY_GETTERS: Final[Mapping[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]]] = (
+    MappingProxyType(
+        {name: itemgetter("streamer_symbol", *fields) for name, fields in IDENTITY_FIELDS.items()}
+    )
 )
+#: (event type, exact types of the symbol and parts) → its compiled id; bounded.
+_COMPILED: dict[tuple[str, tuple[type, ...]], Callable[..., str]] = {}
+_COMPILED_MAX: Final = 256
 
 
 def event_id_for(event_type: str, record: Mapping[str, Any]) -> str:
@@ -301,18 +307,20 @@ def event_id_for(event_type: str, record: Mapping[str, Any]) -> str:
 
     Uses the record's ``streamer_symbol`` and its identity fields, in their frozen order.
     """
-    plan = _IDENTITY_PLANS.get(event_type)
-    if plan is None:
+    getter = _IDENTITY_GETTERS.get(event_type)
+    if getter is None:
         raise SchemaContractError(f"no identity defined for event type {event_type!r}")
-    head, names = plan
-    symbol = record["streamer_symbol"]
-    get = _ENCODERS.get
-    general = _canonical_general
-    parts = [head, _str(symbol if type(symbol) is str else str(symbol))]
-    for name in names:
-        value = record[name]
-        parts.append(get(type(value), general)(value))
-    return _uuid5("|".join(parts))
+    values = getter(record)
+    kinds = tuple(map(type, values))
+    compiled = _COMPILED.get((event_type, kinds))
+    if compiled is None:
+        if kinds[0] is not str or not all(k in PART_KINDS for k in kinds[1:]):
+            symbol = values[0]
+            return event_id(event_type, str(symbol), values[1:])
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        compiled = _COMPILED[event_type, kinds] = compile_event_id(event_type, kinds[1:])
+    return compiled(*values)
 
 
 #: Exact part types :func:`compile_event_id` takes, and the f-string field writing each one
