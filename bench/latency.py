@@ -13,9 +13,12 @@ and the ClickHouse sink (``ClickHouseSink``, default settings) run in this proce
   encode, batching and the broker's acks=all;
 * ``ingest_to_ack``: Kafka ack time − ``ts_ingest`` (stamped when the ingestor takes the event);
 * ``event_to_clickhouse``: when a sampled quote is first seen in ``quotes`` by a 100 ms poll
-  − source time (so it includes up to one poll interval);
+  − source time (so it includes up to one poll interval); the poll runs in its own process, so
+  the ingestor's process is the ingestor alone, as deployed;
 * baseline ``raw_aiokafka``: the same bytes produced at the same rate by a plain aiokafka
-  producer (same settings): send → ack, and send → received by a plain aiokafka consumer.
+  producer (same settings): send → ack, and send → received by a plain aiokafka consumer;
+* ``publisher_ack``: the same bytes at the same rate through the production ``MarketPublisher``
+  alone (no DXLink, no normalize): publish → ack, next to the raw figure it is judged by.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +39,12 @@ from bench.harness import (
     Figures,
     Recording,
     ReplayFeed,
+    VisibleInClickHouse,
     cpu_seconds,
     local_stack,
     percentile,
     proc_status_mb,
+    publisher_latency,
     raw_latency,
     read_back,
     record_frames,
@@ -74,37 +79,6 @@ class AckLatency:
         now_us = time.time_ns() // 1000
         self.event_to_ack_ms.append((now_us - ts_event_us) / 1000)
         self.ingest_to_ack_ms.append((now_us - ts_ingest_us) / 1000)
-
-
-async def _poll_clickhouse(
-    url: str, database: str, stop: asyncio.Event, since_us: Callable[[], int], out: list[float]
-) -> None:
-    """Every 100 ms: sampled quotes newly visible → (now − source time) in ms."""
-    import clickhouse_connect
-
-    client = await asyncio.to_thread(
-        clickhouse_connect.get_client, dsn=url, autogenerate_session_id=False
-    )
-    seen: set[str] = set()
-    try:
-        while not stop.is_set():
-            query = (
-                f"SELECT toString(event_id), toUnixTimestamp64Micro(ts) FROM {database}.quotes "
-                f"WHERE ts_ingest >= fromUnixTimestamp64Micro({since_us()}) "
-                "AND cityHash64(toString(event_id)) % 10 = 0"
-            )
-            try:
-                rows = (await asyncio.to_thread(client.query, query)).result_rows
-            except Exception:  # the table appears once the sink has migrated
-                rows = []
-            now_us = time.time_ns() // 1000
-            for event_id, ts in rows:
-                if event_id not in seen:
-                    seen.add(event_id)
-                    out.append((now_us - ts) / 1000)
-            await asyncio.sleep(0.1)
-    finally:
-        await asyncio.to_thread(client.close)
 
 
 @contextlib.asynccontextmanager
@@ -143,7 +117,8 @@ async def _pipeline(
     sink_pid: int,
     args: argparse.Namespace,
 ) -> tuple[AckLatency, list[float], dict[str, float]]:
-    """The ingestor in this process; the sink runs in ``sink_pid``; ClickHouse is polled."""
+    """The ingestor in this process; the sink runs in ``sink_pid``; ClickHouse is polled from
+    a child process (:class:`VisibleInClickHouse`)."""
     from adapters.tastytrade.dxlink import DXLinkStreamer
     from adapters.tastytrade.errors import ErrorStream
     from adapters.tastytrade.quote_token import StaticQuoteToken
@@ -152,45 +127,37 @@ async def _pipeline(
 
     errors = ErrorStream()
     tokens = StaticQuoteToken("replay", feed_url)
-    visible: list[float] = []
     probe = AckLatency()
 
     def factory() -> DXLinkStreamer:
         return DXLinkStreamer(tokens, errors=errors)
 
     async with (
+        VisibleInClickHouse(settings.clickhouse.url, settings.clickhouse.database) as poll,
         tastytrade_session(settings, errors) as (rest, _factory),
         MarketPublisher(settings.kafka, codec, ids, on_ack=probe) as publisher,
     ):
         ingestor = QuoteIngestor(
             ingest_config(settings, "dxlink:bench"), rest, factory, publisher, errors
         )
-        stop_ingest, stop_poll = asyncio.Event(), asyncio.Event()
-        window = {"since": time.time_ns() // 1000}
+        stop_ingest = asyncio.Event()
         async with asyncio.TaskGroup() as tg:
             ingest_task = tg.create_task(ingestor.run(stop_ingest))
-            poll = tg.create_task(
-                _poll_clickhouse(
-                    settings.clickhouse.url,
-                    settings.clickhouse.database,
-                    stop_poll,
-                    lambda: max(window["since"], time.time_ns() // 1000 - 30_000_000),
-                    visible,
-                )
-            )
             deadline = time.monotonic() + 180
-            while not (visible and publisher.metrics.acked):  # flowing all the way through
+            while not (poll.pump() and publisher.metrics.acked):  # flowing all the way through
                 if ingest_task.done() or time.monotonic() > deadline:
                     raise RuntimeError("no event reached ClickHouse")
                 await asyncio.sleep(0.2)
             await asyncio.sleep(args.warmup)
             acked0, dropped0 = sum(publisher.metrics.acked.values()), ingestor.metrics.dropped
             cpu0, sink_cpu0 = cpu_seconds(), cpu_seconds(sink_pid)
-            window["since"] = time.time_ns() // 1000
-            visible.clear()
+            since = time.time_ns() // 1000
+            poll.since(since)
             probe.recording = True
             started = time.perf_counter()
-            await asyncio.sleep(args.seconds)
+            while time.perf_counter() < started + args.seconds:
+                await asyncio.sleep(min(0.5, started + args.seconds - time.perf_counter()))
+                poll.pump()  # keep the pipe drained (the poller's sends must not block it)
             probe.recording = False
             elapsed = time.perf_counter() - started
             extra = {
@@ -200,8 +167,7 @@ async def _pipeline(
                 "sink_cpu": (cpu_seconds(sink_pid) - sink_cpu0) / elapsed,
             }
             await asyncio.sleep(3.0)  # the last sampled rows become visible
-            stop_poll.set()
-            await poll
+            visible = poll.latencies_since(since)
             stop_ingest.set()
             await ingest_task
     return probe, visible, extra
@@ -276,7 +242,12 @@ async def _rates(
         out.add(f"raw_aiokafka_ack_p99_{tag}", percentile(raw_ack, 99), "ms")
         out.add(f"raw_aiokafka_consume_p50_{tag}", percentile(raw_consumed, 50), "ms")
         out.add(f"raw_aiokafka_consume_p99_{tag}", percentile(raw_consumed, 99), "ms")
+        out.note(f"the publisher alone (MarketPublisher, defaults), same bytes, {rate:,.0f}/s")
+        alone = await publisher_latency(stack.kafka_bootstrap, records, rate, args.baseline_seconds)
+        out.add(f"publisher_ack_p50_{tag}", percentile(alone, 50), "ms")
+        out.add(f"publisher_ack_p99_{tag}", percentile(alone, 99), "ms")
         p99, raw_p99 = percentile(ack, 99), percentile(raw_ack, 99)
+        out.ratio(f"publisher_ack_p99_vs_raw_aiokafka_{tag}", percentile(alone, 99), raw_p99)
         out.ratio(f"event_to_ack_p99_vs_raw_aiokafka_{tag}", p99, raw_p99)
         out.ratio(f"event_to_ack_p99_vs_target_50ms_{tag}", p99, P99_TARGET_MS)
         out.ratio(

@@ -1,10 +1,12 @@
 """Shared benchmark plumbing: figures and percentiles, /proc figures, the local stack and the
-sandbox on free ports, a recorded and replayable DXLink feed, and the raw Kafka baselines."""
+sandbox on free ports, a recorded and replayable DXLink feed, the raw Kafka baselines, and a
+ClickHouse visibility poller in its own process."""
 
 from bench.harness.feed import TIME_FIELDS, Recording, ReplayFeed, record_frames
 from bench.harness.figures import FIGURE, Figure, Figures, parse_figures, percentile
 from bench.harness.kafka import (
     confluent_produce_rate,
+    publisher_latency,
     raw_batch_produce_rate,
     raw_latency,
     raw_produce_rate,
@@ -18,6 +20,7 @@ from bench.harness.services import (
     settings_for,
 )
 from bench.harness.system import RssSampler, cpu_seconds, free_port, proc_status_mb
+from bench.harness.visible import VisibleInClickHouse
 
 __all__ = [
     "FIGURE",
@@ -28,6 +31,7 @@ __all__ = [
     "ReplayFeed",
     "RssSampler",
     "SandboxInfo",
+    "VisibleInClickHouse",
     "confluent_produce_rate",
     "cpu_seconds",
     "free_port",
@@ -35,6 +39,7 @@ __all__ = [
     "parse_figures",
     "percentile",
     "proc_status_mb",
+    "publisher_latency",
     "raw_batch_produce_rate",
     "raw_latency",
     "raw_produce_rate",

@@ -8,7 +8,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -220,8 +220,55 @@ async def raw_latency(
     return acks, consumed
 
 
+class _PassThrough:
+    """A codec for records that are already encoded: the publisher alone is measured."""
+
+    def encode(self, schema_id: int, record: dict[str, Any]) -> bytes:
+        value: bytes = record["value"]
+        return value
+
+
+async def publisher_latency(
+    bootstrap: str, records: list[tuple[str, bytes | None, bytes]], rate: float, seconds: float
+) -> list[float]:
+    """Publish → ack (ms) of the production ``MarketPublisher`` (default settings) alone: the
+    same bytes, at ``rate``, paced like :func:`raw_latency` — its figure to compare with."""
+    from ingest.normalize import Normalized
+    from ingest.publisher import MarketPublisher
+    from schemas.topics import market_spec_for_topic
+    from tastystream.settings import KafkaSettings
+
+    acks: list[float] = []
+
+    def acked(_event_type: str, _ts_event_us: int, sent_ns: int) -> None:
+        acks.append((time.perf_counter_ns() - sent_ns) / 1e6)
+
+    specs = {topic: market_spec_for_topic(topic) for topic in {r[0] for r in records}}
+    ids = {spec.value_subject: n for n, spec in enumerate(specs.values(), 1)}
+    publisher = MarketPublisher(
+        KafkaSettings(bootstrap=bootstrap, client_id="bench-publisher"),
+        cast(Any, _PassThrough()),
+        ids,
+        on_ack=acked,
+    )
+    async with publisher:
+        total = int(rate * seconds)
+        started = time.perf_counter()
+        for i in range(total):
+            topic, key, value = records[i % len(records)]
+            record = {"value": value, "ts_event": 0, "ts_ingest": time.perf_counter_ns()}
+            await publisher.publish(Normalized(specs[topic], key or b"", record))
+            if i % 50 == 49:
+                delay = started + (i + 1) / rate - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+        await publisher.flush()
+    return acks
+
+
 __all__ = [
     "confluent_produce_rate",
+    "publisher_latency",
     "raw_batch_produce_rate",
     "raw_latency",
     "raw_produce_rate",
