@@ -156,7 +156,7 @@ def compile_record_encoder(schema: Any) -> RecordEncoder | None:
         i += 1
     body = "".join(f"\n        {p}," for p in parts)
     source = f"def encode(r, header):\n    return b''.join(({body}\n    ))\n"
-    exec(compile(source, f"<avro encoder {schema.get('name')}>", "exec"), namespace)
+    exec(compile(source, f"<avro encoder {schema.get('name')!r}>", "exec"), namespace)
     encoder: RecordEncoder = namespace["encode"]
     encoder.__doc__ = source
     return encoder

@@ -357,7 +357,7 @@ def compile_event_id(event_type: str, kinds: tuple[type, ...]) -> Callable[..., 
         "_VARIANT": _VARIANT_DIGIT,
         "_HEAD": _str(event_type),  # a constant, so any type name is safe in the source
     }
-    exec(compile(source, f"<event id {event_type}>", "exec"), namespace)
+    exec(compile(source, f"<event id {event_type!r}>", "exec"), namespace)
     compiled: Callable[..., str] = namespace["event_id"]
     compiled.__doc__ = source
     return compiled
