@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -309,8 +309,8 @@ class MarketPublisher:
         topic.by_key[key] = lane
         return lane
 
-    def _set_partitions(self, topic: _Topic, partitions: object) -> None:
-        ordered = sorted(partitions)  # type: ignore[call-overload]
+    def _set_partitions(self, topic: _Topic, partitions: Iterable[int]) -> None:
+        ordered = sorted(partitions)
         if ordered != topic.partitions:
             if topic.partitions:
                 logger.info(
@@ -366,7 +366,7 @@ class MarketPublisher:
             self._close(lane)
             builder = self._open(lane)
         if builder.append(key=key, value=value, timestamp=None) is None:
-            # an empty builder takes any record: only a closed producer gets here
+            # an empty builder takes a record of any size (the broker may refuse the batch)
             logger.error("publish of a %s record failed: batch refused it", lane.event_type)
             self._release(lane.event_type, 1, ok=False)
             return
