@@ -21,8 +21,8 @@ from typing import Any, Final
 
 __all__ = ["FAST_ENCODE_ERRORS", "RecordEncoder", "compile_record_encoder", "encode_long"]
 
-#: ``encoder(record, header) -> header + body``
-RecordEncoder = Callable[[Mapping[str, Any], bytes], bytes]
+#: ``encoder(record) -> header + body``
+RecordEncoder = Callable[[Mapping[str, Any]], bytes]
 
 #: What the fast path raises for a value it does not write itself.
 FAST_ENCODE_ERRORS: Final = (
@@ -120,9 +120,10 @@ def _field_type(field: Mapping[str, Any]) -> str | None:
     return avro_type if isinstance(avro_type, str) and avro_type in _PLAIN else None
 
 
-def compile_record_encoder(schema: Any) -> RecordEncoder | None:
-    """An encoder for ``schema`` (a parsed record schema without logical types), or ``None``
-    when a field is not plain (unions, logical types, nested types: fastavro writes those)."""
+def compile_record_encoder(schema: Any, header: bytes = b"") -> RecordEncoder | None:
+    """An encoder of ``header`` + the body of a record of ``schema`` (a parsed record schema
+    without logical types), or ``None`` when a field is not plain (unions, logical types,
+    nested types: fastavro writes those)."""
     if not isinstance(schema, dict) or schema.get("type") != "record":
         return None
     fields = schema.get("fields")
@@ -132,8 +133,15 @@ def compile_record_encoder(schema: Any) -> RecordEncoder | None:
     if None in kinds:
         return None
     names = [str(f["name"]) for f in fields]
-    namespace: dict[str, Any] = {"_long": encode_long, "_string": encode_string}
-    parts = ["header"]
+    namespace: dict[str, Any] = {
+        "_long": encode_long,
+        "_string": encode_string,
+        # cache hits inline (no call); a cached value is never empty, so ``or`` means "miss"
+        "_cached_long": _LONGS.get,
+        "_cached_string": _STRINGS.get,
+        "_HEADER": bytes(header),
+    }
+    parts = ["_HEADER"]
     i = 0
     while i < len(fields):
         get = f"r[{names[i]!r}]"
@@ -148,14 +156,14 @@ def compile_record_encoder(schema: Any) -> RecordEncoder | None:
             i = end
             continue
         if kind in ("int", "long"):
-            parts.append(f"_long({get})")
+            parts.append(f"_cached_long({get}) or _long({get})")
         elif kind == "string":
-            parts.append(f"_string({get})")
+            parts.append(f"_cached_string({get}) or _string({get})")
         else:  # boolean: fastavro writes the truth value
             parts.append(f"b'\\x01' if {get} else b'\\x00'")
         i += 1
     body = "".join(f"\n        {p}," for p in parts)
-    source = f"def encode(r, header):\n    return b''.join(({body}\n    ))\n"
+    source = f"def encode(r):\n    return b''.join(({body}\n    ))\n"
     exec(compile(source, f"<avro encoder {schema.get('name')!r}>", "exec"), namespace)
     encoder: RecordEncoder = namespace["encode"]
     encoder.__doc__ = source

@@ -96,7 +96,6 @@ class _Entry:
     writer: Any
     reader: Any | None
     header: bytes
-    fast: RecordEncoder | None  # None: schema not plain enough, fastavro writes it
 
 
 class AvroCodec:
@@ -113,6 +112,8 @@ class AvroCodec:
         self._validate = validate
         self._readers = {_full_name(r): _parse(r, logical_types) for r in readers}
         self._entries: dict[int, _Entry] = {}
+        #: schema id → generated encoder (header included) of the plain record schemas
+        self._fast: dict[int, RecordEncoder] = {}
 
     def add(self, schema_id: int, schema: str | Mapping[str, Any]) -> None:
         """Make ``schema_id`` known (idempotent); ``schema`` as JSON text or object."""
@@ -121,8 +122,11 @@ class AvroCodec:
         obj: dict[str, Any] = json.loads(schema) if isinstance(schema, str) else dict(schema)
         writer = _parse(obj, self._logical)
         reader = self._readers.get(_full_name(obj)) if obj.get("type") == "record" else None
-        fast = None if self._logical else compile_record_encoder(writer)
-        self._entries[schema_id] = _Entry(obj, writer, reader, wire_header(schema_id), fast)
+        header = wire_header(schema_id)
+        self._entries[schema_id] = _Entry(obj, writer, reader, header)
+        fast = None if self._logical or self._validate else compile_record_encoder(writer, header)
+        if fast is not None:
+            self._fast[schema_id] = fast
 
     def knows(self, schema_id: int) -> bool:
         return schema_id in self._entries
@@ -165,12 +169,13 @@ class AvroCodec:
 
     def encode(self, schema_id: int, record: Mapping[str, Any]) -> bytes:
         """Header + Avro body of ``record``; :class:`UnencodableRecord` if it does not fit."""
-        entry = self._entry(schema_id)
-        if entry.fast is not None and not self._validate:
+        fast = self._fast.get(schema_id)
+        if fast is not None:
             try:
-                return entry.fast(record, entry.header)
+                return fast(record)
             except FAST_ENCODE_ERRORS:
                 pass  # an unexpected value type: fastavro coerces it or raises
+        entry = self._entry(schema_id)
         buf = io.BytesIO()
         buf.write(entry.header)
         self._write(buf, entry, record)
