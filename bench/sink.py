@@ -6,7 +6,9 @@ records through the registry, then measures
 
 * baseline: a plain aiokafka consumer reading the same records (read_committed), records/s;
 * the sink: ``python -m sinks`` (default settings) in its own process, from its first inserted
-  row until every row is in ClickHouse, rows/s, and its peak RSS (``VmHWM``).
+  row until every row is in ClickHouse, rows/s, and its peak RSS (``VmHWM``);
+* the share of rows that took the fast path (ClickHouse decoding the Avro, see
+  :mod:`sinks.passthrough`), from the sink's "rows by path" line at shutdown.
 
 It prints ``name: value unit`` figures (``python -m bench`` collects them), the sink/baseline
 ratio, and stops everything it started.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -119,6 +122,18 @@ async def _baseline(cfg: StackConfig, topic: str, n: int, partitions: int) -> fl
         await consumer.stop()
 
 
+_PATHS = re.compile(r"rows by path: fast=(\d+) python=(\d+); fallbacks: (.*)")
+
+
+def _fast_share(log: Path) -> tuple[float, str]:
+    """From the sink's shutdown line: the fast-path share of rows and the fallbacks."""
+    match = _PATHS.search(log.read_text(errors="replace"))
+    if match is None:
+        return float("nan"), "no 'rows by path' line in the sink log"
+    fast, python = int(match.group(1)), int(match.group(2))
+    return (fast / (fast + python) if fast + python else 0.0), match.group(3)
+
+
 def _count(client: Any, database: str) -> int:
     try:
         return int(client.command(f"SELECT count() FROM {database}.quotes"))
@@ -193,6 +208,9 @@ async def _main(n: int, partitions: int, keep_log: bool) -> None:
         out.add("sink_rss_peak_mb", rss, "MB")
         out.add("sink_cpu", cores, "cores")
         out.add("sink_clickhouse_cpu", server, "cores")
+        share, fallbacks = _fast_share(log)
+        out.add("sink_fast_path_share", share, "")
+        out.note(f"fast-path fallbacks: {fallbacks}")
         out.add("sink_machine_load_1m", os.getloadavg()[0], "")
         out.note(f"target: >= 100k rows/s and < 500 MB RSS on {os.cpu_count()} cores")
         if keep_log:

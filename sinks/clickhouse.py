@@ -107,6 +107,8 @@ class ClickHouseSink:
         self._rec = MetricsRecorder()
         self._seen_reasons: set[tuple[str, str]] = set()
         self._seen_fallbacks: set[tuple[str, str]] = set()
+        self._decoding = not self.config.passthrough
+        """Whether the last batch decoded in Python (then fetching yields to the cycle)."""
         self._drained = False
         self._fatal: BaseException | None = None
         self._stop: asyncio.Event | None = None
@@ -251,9 +253,12 @@ class ClickHouseSink:
         if self._fatal is not None:
             raise self._fatal
         batcher = self._batcher
-        if batcher.over_limit() or (self._cycle is not None and batcher.has_closed()):
-            # closed batches wait for the cycle in flight anyway: fetching more only competes
-            # with it for the CPU; the open batches keep filling up to the buffer limit
+        if batcher.over_limit() or (
+            self._cycle is not None and batcher.has_closed() and self._decoding
+        ):
+            # closed batches wait for the cycle in flight anyway: while it decodes in Python,
+            # fetching more only competes with it for the CPU (a fast-path cycle spends its
+            # CPU in ClickHouse: fetching on overlaps); open batches fill up to the buffer limit
             await self._await_cycle(interruptible=True)
         # over the limit, fetch only to complete pending replays (nothing else can be flushed)
         if not batcher.over_limit() or not batcher.flushable():
@@ -422,6 +427,7 @@ class ClickHouseSink:
         )
         self._account(batch, route, prepared, latency)
         self._rec.paths["python"] += prepared.rows
+        self._decoding = True
         return prepared
 
     def _passthrough(self, batch: PartitionBatch, layout: TableLayout) -> FastInsert | str:
@@ -476,6 +482,7 @@ class ClickHouseSink:
         logger.debug("batch %s rows=%d fast insert=%.3fs", batch.token, rows, latency)
         self._account(batch, route, prepared, latency)
         self._rec.paths["fast"] += rows
+        self._decoding = False
         return prepared
 
     def _fallback(self, batch: PartitionBatch, reason: str, exc: BaseException | None) -> None:
