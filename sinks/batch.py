@@ -148,7 +148,8 @@ class Batcher:
             if batch.replay is not None:
                 end = batch.replay[1]
                 cut = bisect.bisect_right(records, end, lo=pos, key=_offset)
-                self._append(batch, records[pos:cut])
+                run = records[pos:cut]
+                self._append(batch, run, sum(map(_size, run)))
                 if cut < total or (batch.records and batch.records[-1].offset >= end):
                     self._close(batch)
                 pos = cut
@@ -161,15 +162,14 @@ class Batcher:
                 for n, record in enumerate(chunk):
                     taken += _size(record)
                     if taken >= room:
-                        chunk = chunk[: n + 1]
+                        chunk, size = chunk[: n + 1], taken
                         break
-            self._append(batch, chunk)
+            self._append(batch, chunk, size)
             if len(batch.records) >= policy.max_rows or batch.nbytes >= policy.max_bytes:
                 self._close(batch)
             pos += len(chunk)
 
-    def _append(self, batch: PartitionBatch, chunk: Sequence[RawRecord]) -> None:
-        size = sum(map(_size, chunk))
+    def _append(self, batch: PartitionBatch, chunk: Sequence[RawRecord], size: int) -> None:
         batch.records.extend(chunk)
         batch.nbytes += size
         self.buffered_rows += len(chunk)

@@ -27,13 +27,14 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import NewTopic
 from aiokafka.errors import KafkaError
 
 from schemas import AvroCodec, SchemaRegistry
+from schemas.codec import HEADER_SIZE
 from sinks.batch import Batcher, PartitionBatch, TopicPartitionKey
 from sinks.checkpoint import CheckpointStore, Intent, IntentState, resume_from
 from sinks.columns import TableLayout
@@ -387,12 +388,17 @@ class ClickHouseSink:
         assert self._dlq is not None
         route = self.routes[batch.topic]
         layout = self._layouts[batch.topic]
-        headers = {r.value[:5] for r in batch.records if r.value}  # a few distinct schema ids
+        values = [r.value for r in batch.records]
+        scan = scan_headers(values)  # one schema id for the whole batch, or why not
+        if isinstance(scan, int):
+            headers = {values[0][:HEADER_SIZE]} if values[0] is not None else set()
+        else:
+            headers = {v[:HEADER_SIZE] for v in values if v}  # a few distinct schema ids
         missing = await self._retrying("registry", self._registry.prime, self._codec, headers)
         if missing:
             logger.debug("schema ids unknown to the registry: %s", sorted(missing))
         started = time.perf_counter()
-        fast = await self._write_fast(batch, route, layout)
+        fast = await self._write_fast(batch, route, layout, values, scan)
         if fast is not None:
             return fast
         consumer = self.config.group_id
@@ -430,11 +436,12 @@ class ClickHouseSink:
         self._decoding = True
         return prepared
 
-    def _passthrough(self, batch: PartitionBatch, layout: TableLayout) -> FastInsert | str:
-        """The batch's fast insert, or the fallback reason (header scan; plans are cached)."""
+    def _passthrough(
+        self, batch: PartitionBatch, layout: TableLayout, scan: int | FallbackReason
+    ) -> FastInsert | str:
+        """The batch's fast insert, or the fallback reason (plans are cached)."""
         if not self.config.passthrough:
             return FallbackReason.DISABLED
-        scan = scan_headers([r.value for r in batch.records])
         if isinstance(scan, FallbackReason):
             return scan
         key = (batch.topic, scan)
@@ -452,16 +459,21 @@ class ClickHouseSink:
         return plan if isinstance(plan, FastInsert) else FallbackReason.NOT_PASSTHROUGH
 
     async def _write_fast(
-        self, batch: PartitionBatch, route: Route, layout: TableLayout
+        self,
+        batch: PartitionBatch,
+        route: Route,
+        layout: TableLayout,
+        values: list[bytes | None],
+        scan: int | FallbackReason,
     ) -> Prepared | None:
         """Insert ``batch`` through the fast path; None when it must take the Python path."""
-        if not batch.records:  # a replay whose records retention deleted
+        if not values:  # a replay whose records retention deleted
             return None
-        plan = self._passthrough(batch, layout)
+        plan = self._passthrough(batch, layout, scan)
         if isinstance(plan, str):
             self._fallback(batch, plan, None)
             return None
-        data = await asyncio.to_thread(plan.container, [r.value for r in batch.records])
+        data = await asyncio.to_thread(plan.container, cast(list[bytes], values))
         rows = len(batch.records)
         try:
             latency = await self._retrying(

@@ -9,10 +9,12 @@ restarts every record is in the table exactly once.
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import fastavro
 import pytest
 from aiokafka import TopicPartition
 from hypothesis import HealthCheck, given, settings
@@ -31,6 +33,8 @@ from sinks import (
 )
 from sinks.batch import TopicPartitionKey
 from sinks.checkpoint import Resume, resume_from
+from sinks.errors import PassthroughRejected
+from sinks.passthrough import FallbackReason
 from tastystream.settings import Settings
 from tests.support import eventually
 from tests.unit.sinks.raw import Raw
@@ -103,6 +107,19 @@ class FakeTable:
         self.world.maybe_crash("insert-after")
         return 0.001
 
+    async def insert_container(
+        self, layout: TableLayout, sql: str, data: bytes, token: str, rows: int
+    ) -> float:
+        """The fast path: ClickHouse reads the Avro container (fastavro here)."""
+        self.world.maybe_crash("insert-before")
+        if token not in self.world.tokens:
+            self.world.tokens.add(token)
+            read: list[Any] = list(fastavro.reader(io.BytesIO(data)))
+            assert len(read) == rows
+            self.world.rows.extend(r["event_id"] for r in read)
+        self.world.maybe_crash("insert-after")
+        return 0.001
+
 
 class FakeConsumer:
     def __init__(self, world: World) -> None:
@@ -143,9 +160,12 @@ def _log(partitions: int, n: int) -> dict[int, list[Raw]]:
     return {p: [Raw(TOPIC, p, o, values[p * n + o]) for o in range(n)] for p in range(partitions)}
 
 
-def _sink(world: World, max_rows: int) -> tuple[ClickHouseSink, FakeConsumer]:
+def _sink(
+    world: World, max_rows: int, passthrough: bool = True
+) -> tuple[ClickHouseSink, FakeConsumer]:
     config = SinkConfig(
-        batch=BatchPolicy(max_rows=max_rows, max_age_s=0.5, max_buffered_rows=10_000)
+        batch=BatchPolicy(max_rows=max_rows, max_age_s=0.5, max_buffered_rows=10_000),
+        passthrough=passthrough,
     )
     sink = ClickHouseSink(Settings(), config=config, topics=[TOPIC], store=FakeStore(world))
     consumer = FakeConsumer(world)
@@ -159,11 +179,13 @@ def _sink(world: World, max_rows: int) -> tuple[ClickHouseSink, FakeConsumer]:
     return sink, consumer
 
 
-async def _run(world: World, log: dict[int, list[Raw]], chunk: int, max_rows: int) -> int:
+async def _run(
+    world: World, log: dict[int, list[Raw]], chunk: int, max_rows: int, passthrough: bool = True
+) -> int:
     """Run sinks until the log is fully written; each crash starts a fresh sink. Returns restarts."""
     restarts = 0
     while True:
-        sink, consumer = _sink(world, max_rows)
+        sink, consumer = _sink(world, max_rows, passthrough)
         tps = [TopicPartition(TOPIC, p) for p in log]
         await sink._on_assigned(tps)
         assert set(consumer.positions) == {(TOPIC, p) for p in log}  # every partition positioned
@@ -201,13 +223,14 @@ async def _run(world: World, log: dict[int, list[Raw]], chunk: int, max_rows: in
     ),
     chunk=st.integers(min_value=1, max_value=40),
     max_rows=st.integers(min_value=1, max_value=30),
+    passthrough=st.booleans(),
 )
 def test_any_crash_schedule_ends_with_every_record_exactly_once(
-    crashes: list[tuple[int, str]], chunk: int, max_rows: int
+    crashes: list[tuple[int, str]], chunk: int, max_rows: int, passthrough: bool
 ) -> None:
     log = _log(partitions=3, n=60)
     world = World(crashes=list(crashes))
-    restarts = asyncio.run(_run(world, log, chunk, max_rows))
+    restarts = asyncio.run(_run(world, log, chunk, max_rows, passthrough))
     expected = sorted(r["event_id"] for r in records("Quote", 180))
     assert sorted(world.rows) == expected
     fired = len(crashes) - len(world.crashes)  # concurrent batches may crash in the same cycle
@@ -252,6 +275,12 @@ class DownTable:
         self.attempts += 1
         raise ClickHouseUnavailable("connection refused")
 
+    async def insert_container(
+        self, layout: TableLayout, sql: str, data: bytes, token: str, rows: int
+    ) -> float:
+        self.attempts += 1
+        raise ClickHouseUnavailable("connection refused")
+
     async def close(self) -> None:
         return None
 
@@ -282,3 +311,55 @@ async def test_stop_during_an_outage_abandons_the_cycle_and_leaves_it_pending() 
 
 async def _true(value: bool) -> bool:
     return value
+
+
+class RefusingTable(FakeTable):
+    """ClickHouse refuses the fast insert ``refusals`` times with ``error``, then takes it."""
+
+    def __init__(self, world: World, error: Exception, refusals: int) -> None:
+        super().__init__(world)
+        self.error = error
+        self.refusals = refusals
+        self.attempts = 0
+
+    async def insert_container(
+        self, layout: TableLayout, sql: str, data: bytes, token: str, rows: int
+    ) -> float:
+        self.attempts += 1
+        if self.attempts <= self.refusals:
+            raise self.error
+        return await super().insert_container(layout, sql, data, token, rows)
+
+
+async def _one_cycle(table: RefusingTable, world: World) -> ClickHouseSink:
+    sink, _ = _sink(world, max_rows=10)
+    sink.config = replace(sink.config, retry_initial_s=0.001, retry_max_s=0.002)
+    sink._writer = table  # type: ignore[assignment]
+    await sink._on_assigned([TopicPartition(TOPIC, 0)])
+    sink._batcher.add(_log(partitions=1, n=10)[0], now=0.0)
+    await sink._run_cycle(sink._batcher.take_all())
+    return sink
+
+
+async def test_a_refused_fast_insert_falls_back_to_the_python_path() -> None:
+    world = World(crashes=[])
+    refused = PassthroughRejected("Code: 395. a record fails the fast-path checks", 395)
+    sink = await _one_cycle(RefusingTable(world, refused, refusals=1), world)
+    assert sorted(world.rows) == sorted(r["event_id"] for r in records("Quote", 10))
+    metrics = sink.metrics()
+    assert metrics.rows_by_path == {"python": 10}
+    assert metrics.fast_path_fallbacks == {FallbackReason.REJECTED: 1}
+    assert metrics.insert_retries == 0
+
+
+async def test_a_transient_fast_insert_failure_is_retried_not_fallen_back() -> None:
+    world = World(crashes=[])
+    down = ClickHouseUnavailable("Code: 252. Too many parts")
+    table = RefusingTable(world, down, refusals=2)
+    sink = await _one_cycle(table, world)
+    assert sorted(world.rows) == sorted(r["event_id"] for r in records("Quote", 10))
+    metrics = sink.metrics()
+    assert metrics.rows_by_path == {"fast": 10}
+    assert metrics.fast_path_fallbacks == {}
+    assert metrics.insert_retries == 2
+    assert table.attempts == 3
