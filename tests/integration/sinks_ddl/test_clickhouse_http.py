@@ -113,3 +113,22 @@ def test_bars_latest_and_examples_over_http(client: Any) -> None:
         rows = client.query(example.sql).result_rows
         assert rows, example.title
         assert not any(isinstance(v, float) and math.isnan(v) for v in rows[0][1:3])
+
+
+def test_insert_select_from_input_takes_the_request_body(client: Any, database: str) -> None:
+    """``INSERT … SELECT … FROM input('…') FORMAT x`` + inline data, as the sink's fast path
+    sends it (query in the URL, data in the body); a failing row lands nothing."""
+    client.command(f"CREATE TABLE {database}.io (n Int64, s String) ENGINE = MergeTree ORDER BY n")
+    sql = (
+        f"INSERT INTO {database}.io (n, s) SELECT n * 2, upper(s) FROM input('n Int64, s String')"
+        " WHERE throwIf(n < 0, 'negative') = 0 FORMAT CSV"
+    )
+    client.command(sql, data=b"1,a\n2,\xc3\xa9\n3,c\n")
+    assert client.query(f"SELECT n, s FROM {database}.io ORDER BY n").result_rows == [
+        (2, "A"),
+        (4, "é"),  # upper() is ASCII-only: the bytes pass through untouched
+        (6, "C"),
+    ]
+    with pytest.raises(Exception, match="Code: 395"):
+        client.command(sql, data=b"7,x\n-1,y\n")
+    assert client.command(f"SELECT count() FROM {database}.io") == 3
