@@ -1,7 +1,8 @@
 """Kafka → ClickHouse: the exactly-once (in effect) sink of the market topics, and its DDL.
 
 ``run_sink(settings)`` (or ``python -m sinks``) runs :class:`ClickHouseSink`; its
-``metrics()`` feed progress displays. See :mod:`sinks.clickhouse` for the protocol.
+``metrics()`` feed progress displays. See :mod:`sinks.clickhouse` for the protocol and
+:mod:`sinks.passthrough` for the fast path (ClickHouse decodes the Avro of clean batches).
 """
 
 from sinks.batch import Batcher, BatchPolicy, PartitionBatch
@@ -12,11 +13,13 @@ from sinks.dlq import DeadLetter, dead_letter_record
 from sinks.errors import (
     CheckpointError,
     ClickHouseUnavailable,
+    PassthroughRejected,
     RowsRejected,
     SinkError,
     TableMismatch,
 )
 from sinks.metrics import SinkMetrics, SinkState
+from sinks.passthrough import FallbackReason
 from sinks.prepare import RecordViolatesTable, WrongRecordType
 from sinks.routes import Route, SinkConfig, routes_for
 from sinks.runner import main, run_sink
@@ -30,9 +33,11 @@ __all__ = [
     "ClickHouseUnavailable",
     "Column",
     "DeadLetter",
+    "FallbackReason",
     "Intent",
     "IntentState",
     "PartitionBatch",
+    "PassthroughRejected",
     "RecordViolatesTable",
     "Resume",
     "Route",

@@ -156,9 +156,12 @@ class ClickHouseWriter:
         """The fast path: ``sql`` (an ``INSERT … SELECT … FROM input(…) FORMAT Avro``) with the
         Avro container ``data`` as its input, under ``token``; returns the latency in seconds.
 
-        ``rows`` bounds the read and insert blocks so the whole container is one block: a row
-        failing late fails the statement before any block is written. Failures are classified
-        by :func:`sinks.errors.classify_passthrough_error`.
+        The whole container must become ONE block: a row failing late then fails the
+        statement before anything is written, and the block is the batch under its token. So
+        the read blocks are at least ``rows`` long, and squashing (which would write an early
+        block once it reached its minimum size) only ends at the end of the data: its row
+        minimum is above ``rows`` and its byte minimum is off. Failures are classified by
+        :func:`sinks.errors.classify_passthrough_error`.
         """
         block = max(rows + 1, 65_536)
         settings = {
@@ -166,6 +169,8 @@ class ClickHouseWriter:
             "insert_deduplication_token": token,
             "max_block_size": block,
             "max_insert_block_size": block,
+            "min_insert_block_size_rows": max(rows + 1, 1_048_449),
+            "min_insert_block_size_bytes": 0,
         }
 
         def call(client: Any) -> float:

@@ -125,20 +125,26 @@ async def test_crash_before_the_insert_replays_without_gaps(
     topics = await _fill(world, n)
     config = SinkConfig(group_id=world.group, batch=BatchPolicy(max_rows=400, max_age_s=0.2))
     calls = 0
-    real_insert = ClickHouseWriter.insert
+    real_insert, real_fast = ClickHouseWriter.insert, ClickHouseWriter.insert_container
 
-    async def dying_insert(self: ClickHouseWriter, *args: Any) -> float:
-        nonlocal calls
-        calls += 1
-        if calls == 4:
-            raise Crash("killed after the pending intent, before the insert")
-        return await real_insert(self, *args)
+    def dying(real: Any) -> Any:  # either path's data insert: fast or python
+        async def insert(self: ClickHouseWriter, *args: Any) -> float:
+            nonlocal calls
+            calls += 1
+            if calls == 4:
+                raise Crash("killed after the pending intent, before the insert")
+            result: float = await real(self, *args)
+            return result
 
-    monkeypatch.setattr(ClickHouseWriter, "insert", dying_insert)
+        return insert
+
+    monkeypatch.setattr(ClickHouseWriter, "insert", dying(real_insert))
+    monkeypatch.setattr(ClickHouseWriter, "insert_container", dying(real_fast))
     with pytest.raises(Crash):
         async with ClickHouseSink(world.settings(), config=config, topics=topics) as sink:
             await asyncio.wait_for(sink.run(), 60)
     monkeypatch.setattr(ClickHouseWriter, "insert", real_insert)
+    monkeypatch.setattr(ClickHouseWriter, "insert_container", real_fast)
     metrics = await _run_until_done(world, topics, n, config)
     assert metrics.replayed_batches >= 1
     for table in ("quotes", "trades"):
