@@ -5,10 +5,11 @@ with the same context always gives the same record and the same ``event_id``. Ev
 coerced to its schema type so a record always encodes: missing doubles become NaN, missing
 ints 0, missing strings ``""``; candle period/trading-hours come from the candle symbol.
 
-This runs once per market event, so each event type gets a plan compiled once from its schema
-and its event class: the source values are taken from the event tuple by position (one
-``itemgetter``), each through a coercer bound once whose first test is the exact type the feed
-normally sends (then the value is returned untouched), and the record is one ``dict(zip())``
+This runs once per market event, so each event type gets one function generated once from
+its schema and its event class (:data:`SOURCES` holds their text): the event tuple is unpacked
+into locals, each value passes untouched when it has the exact type the feed normally sends
+(else it goes through its coercer), the event id comes from an id function compiled for the
+coerced types (:func:`schemas.identity.compile_event_id`), and the record is one dict display
 in schema order. The plan-free original is the oracle of a property test.
 """
 
@@ -280,4 +281,4 @@ def normalize(
     return normalizer(event, info, ts_ingest_us, source)
 
 
-__all__ = ["UNKNOWN_INSTRUMENT", "Normalized", "SymbolInfo", "normalize"]
+__all__ = ["SOURCES", "UNKNOWN_INSTRUMENT", "Normalized", "SymbolInfo", "normalize"]

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adapters.tastytrade import events as ev
-from ingest.normalize import SymbolInfo, normalize
+from ingest.normalize import SOURCES, SymbolInfo, normalize
 from schemas.topics import MARKET_TOPICS
 
 EVENT_TYPES = sorted(MARKET_TOPICS)
@@ -159,3 +159,14 @@ def test_an_impossible_day_id_falls_back_to_the_ingest_day() -> None:
     fields.update(event_symbol="SPY", event_time=0, day_id=10**9)
     out = normalize(ev.Summary(**fields), info=None, ts_ingest_us=1_764_000_000_000_000, source="s")
     assert out.record["ts_event"] == 1_763_942_400_000_000
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES)
+def test_every_type_gets_a_generated_normalizer_with_the_compiled_event_id(
+    event_type: str,
+) -> None:
+    # every identity value has one exact coerced type: no per-value dispatch on the hot path
+    source = SOURCES[event_type]
+    assert "_event_id(streamer_symbol, " in source
+    assert "_general_event_id" not in source
+    assert source.count('"event_id"') == 1
