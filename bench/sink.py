@@ -142,9 +142,10 @@ def _count(client: Any, database: str) -> int:
 
 
 async def _sink(
-    cfg: StackConfig, topic: str, n: int, log: Path, server_pid: int
+    cfg: StackConfig, topic: str, n: int, log: Path, server_pid: int, extra: list[str]
 ) -> tuple[float, float, float, float, float]:
-    database = f"bench_{os.getpid()}"
+    suffix = "_python" if extra else ""
+    database = f"bench_{os.getpid()}{suffix}"
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP": cfg.kafka_bootstrap,
@@ -153,7 +154,9 @@ async def _sink(
         "CLICKHOUSE_DATABASE": database,
         "LOG_LEVEL": "INFO",
     }
-    args = [sys.executable, "-m", "sinks", "--group", f"bench-{os.getpid()}", "--topic", topic]
+    group = f"bench-{os.getpid()}{suffix}"
+    args = [sys.executable, "-m", "sinks", "--group", group, "--topic", topic]
+    args += extra
     client = clickhouse_connect.get_client(dsn=cfg.clickhouse_url, autogenerate_session_id=False)
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
@@ -185,7 +188,7 @@ async def _sink(
         client.close()
 
 
-async def _main(n: int, partitions: int, keep_log: bool) -> None:
+async def _main(n: int, partitions: int, keep_log: bool, python_path: bool) -> None:
     out = Figures()
     async with local_stack(["kafka", "registry", "clickhouse"]) as cfg:
         topic = f"bench{os.getpid()}.{MARKET_TOPICS['Quote'].name}"
@@ -201,7 +204,7 @@ async def _main(n: int, partitions: int, keep_log: bool) -> None:
         record = PidRecord.read(LocalStack(cfg).pid_file("clickhouse"))
         if record is None:
             raise RuntimeError("no clickhouse pid file")
-        rate, wall, rss, cores, server = await _sink(cfg, topic, n, log, record.pid)
+        rate, wall, rss, cores, server = await _sink(cfg, topic, n, log, record.pid, [])
         out.add("sink_kafka_to_clickhouse", rate, "rows/s")
         out.add("sink_wall_incl_start", wall, "s")
         out.ratio("sink_vs_raw_aiokafka_consume", rate, base)
@@ -215,6 +218,14 @@ async def _main(n: int, partitions: int, keep_log: bool) -> None:
         out.note(f"target: >= 100k rows/s and < 500 MB RSS on {os.cpu_count()} cores")
         if keep_log:
             print(log.read_text()[-4000:])
+        if python_path:  # the same records again, all decoded in Python: the A/B in one run
+            log = cfg.dir / "sink-python.log"
+            extra = ["--no-passthrough"]
+            rate, _, rss, cores, server = await _sink(cfg, topic, n, log, record.pid, extra)
+            out.add("sink_python_path_kafka_to_clickhouse", rate, "rows/s")
+            out.add("sink_python_path_rss_peak_mb", rss, "MB")
+            out.add("sink_python_path_cpu", cores, "cores")
+            out.add("sink_python_path_clickhouse_cpu", server, "cores")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -222,8 +233,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--records", type=int, default=500_000)
     parser.add_argument("--partitions", type=int, default=6)
     parser.add_argument("--show-log", action="store_true", help="print the tail of the sink log")
+    parser.add_argument(
+        "--python-path",
+        action="store_true",
+        help="also run the sink with --no-passthrough (every batch decoded in Python)",
+    )
     args = parser.parse_args(argv)
-    asyncio.run(_main(args.records, args.partitions, args.show_log))
+    asyncio.run(_main(args.records, args.partitions, args.show_log, args.python_path))
 
 
 if __name__ == "__main__":

@@ -71,8 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--session-timeout-ms", type=int, default=None, help="Kafka consumer session timeout"
     )
+    parser.add_argument(
+        "--no-passthrough",
+        action="store_true",
+        help="decode every batch in Python (no fast path; same table contents, more CPU)",
+    )
     args = parser.parse_args(argv)
-    config = SinkConfig()
+    config = SinkConfig(passthrough=not args.no_passthrough)
     if args.max_rows is not None or args.max_age is not None:
         config = replace(
             config,
