@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from schemas import MARKET_TOPICS, AvroCodec
+from schemas import MARKET_TOPICS, AvroCodec, TopicSpec
 from sinks import BatchPolicy, ClickHouseSink, PartitionBatch, SinkConfig
 from sinks.columns import TableLayout
 from sinks.errors import PassthroughRejected, RowsRejected
@@ -112,28 +112,28 @@ def _event_id(rng: random.Random, defects: bool) -> str:
     return str(u).upper() if roll < 0.2 else str(u)
 
 
-def _quote(rng: random.Random, i: int, defects: bool) -> dict[str, Any]:
-    """A random quote; with ``defects``, some rows the fast path refuses or no table takes."""
+def _record(spec: TopicSpec, rng: random.Random, i: int, defects: bool) -> dict[str, Any]:
+    """A random record of ``spec``'s schema with every type's edge cases; with ``defects``,
+    some rows the fast path refuses or no table takes."""
     rare = defects and rng.random() < 0.02
-    return {
-        "event_id": _event_id(rng, defects),
-        "ts_event": _ts(rng, i, rare),
-        "ts_ingest": _ts(rng, i, rare),
-        "source": _text(rng),
-        "symbol": _text(rng),
-        "streamer_symbol": _text(rng),
-        "instrument_type": _text(rng),
-        "sequence": rng.choice([0, -1, 2**31 - 1, -(2**31), i]),
-        "time_nano_part": rng.randint(-(2**31), 2**31 - 1),
-        "bid_time": _ts(rng, i, rare),
-        "bid_exchange_code": _text(rng),
-        "bid_price": _double(rng),
-        "bid_size": _double(rng),
-        "ask_time": _ts(rng, i, rare),
-        "ask_exchange_code": _text(rng),
-        "ask_price": _double(rng),
-        "ask_size": _double(rng),
-    }
+    out: dict[str, Any] = {}
+    for f in spec.schema()["fields"]:
+        name, kind = f["name"], f["type"]
+        if name == "event_id":
+            out[name] = _event_id(rng, defects)
+        elif isinstance(kind, dict):  # timestamp-micros
+            out[name] = _ts(rng, i, rare)
+        elif kind == "string":
+            out[name] = _text(rng)
+        elif kind == "double":
+            out[name] = _double(rng)
+        elif kind == "boolean":
+            out[name] = rng.random() < 0.5
+        else:
+            bits = 32 if kind == "int" else 64
+            lo, hi = -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+            out[name] = rng.choice([0, -1, 1, lo, hi, i, rng.randint(lo, hi)])
+    return out
 
 
 def _mutate(rng: random.Random, value: bytes, kind: int) -> bytes:
@@ -161,13 +161,14 @@ class Target:
     layout: TableLayout
 
 
-async def _target(world: SinkWorld, database: str) -> Target:
+async def _target(world: SinkWorld, database: str, spec: TopicSpec = QUOTE) -> Target:
     cfg = ClickHouseSettings(url=world.stack.clickhouse_url, database=database)
     writer = ClickHouseWriter(cfg, pool_size=1)
     await writer.start()
     await writer.migrate()
-    route = routes_for([QUOTE.name])[QUOTE.name]
-    layout = TableLayout.build(database, "quotes", await writer.columns("quotes"), route.fields)
+    route = routes_for([spec.name])[spec.name]
+    columns = await writer.columns(spec.table)
+    layout = TableLayout.build(database, spec.table, columns, route.fields)
     return Target(writer, layout)
 
 
@@ -199,10 +200,13 @@ async def _fast(
     return Prepared(batch, [], len(batch.records))
 
 
-async def _table(world: SinkWorld, database: str) -> list[bytes]:
+async def _table(world: SinkWorld, layout: TableLayout) -> list[bytes]:
     """Every row as ClickHouse prints it (NaN compares equal as text), float bits included."""
-    floats = ", ".join(f"hex({c})" for c in ("bid_price", "bid_size", "ask_price", "ask_size"))
-    sql = f"SELECT *, {floats} FROM {database}.quotes ORDER BY ALL FORMAT TabSeparated"
+    floats = [f"hex({p.column.name})" for p in layout.plans if "Float" in p.column.type]
+    sql = (
+        f"SELECT *, {', '.join(floats) or '0'} FROM {layout.database}.{layout.table}"
+        " ORDER BY ALL FORMAT TabSeparated"
+    )
 
     def run() -> list[bytes]:
         client = ch_client(world)
@@ -215,24 +219,31 @@ async def _table(world: SinkWorld, database: str) -> list[bytes]:
     return await asyncio.to_thread(run)
 
 
-async def test_fast_and_python_paths_write_identical_tables(ch_world: SinkWorld) -> None:
+@pytest.mark.parametrize("event_type", sorted(MARKET_TOPICS))
+async def test_fast_and_python_paths_write_identical_tables(
+    ch_world: SinkWorld, event_type: str
+) -> None:
     world = ch_world
+    spec = MARKET_TOPICS[event_type]
+    rounds = 24 if event_type == "Quote" else 9
     fast_db, python_db = world.database, f"{world.database}_py"
-    fast, python = await _target(world, fast_db), await _target(world, python_db)
-    topic = QUOTE.name
+    fast = await _target(world, fast_db, spec)
+    python = await _target(world, python_db, spec)
+    topic = spec.name
     route = routes_for([topic])[topic]
-    codec = AvroCodec(readers=[QUOTE.schema()])
-    codec.add(11, QUOTE.schema())
-    plan = plan_passthrough(fast.layout, QUOTE.schema(), 11, codec.schema(11), new_marker())
+    codec = AvroCodec(readers=[spec.schema()])
+    codec.add(11, spec.schema())
+    plan = plan_passthrough(fast.layout, spec.schema(), 11, codec.schema(11), new_marker())
     assert isinstance(plan, FastInsert)
-    rng = random.Random(20_260_302)
+    rng = random.Random(f"{event_type}-20260302")
     paths: dict[str, int] = {"fast": 0, "python": 0}
     offset = 0
     try:
-        for round_ in range(24):
+        for round_ in range(rounds):
             n = rng.choice([1, 7, 150, 400]) if round_ % 3 != 2 else 150
             defects = round_ % 4 == 3  # rows only the Python path can judge, now and then
-            values = codec.encode_many(11, [_quote(rng, offset + i, defects) for i in range(n)])
+            rows = [_record(spec, rng, offset + i, defects) for i in range(n)]
+            values = codec.encode_many(11, rows)
             if round_ % 3 == 2:  # every third batch: one broken record, each kind in turn
                 kind = (round_ // 3) % 5
                 at = next(
@@ -257,24 +268,25 @@ async def test_fast_and_python_paths_write_identical_tables(ch_world: SinkWorld)
                 assert reference.letters == []
                 assert landed.rows == reference.rows
         # both paths were exercised (the seed makes this deterministic)
-        assert paths["fast"] >= 8
-        assert paths["python"] >= 4
-        fast_rows, python_rows = await _table(world, fast_db), await _table(world, python_db)
-        assert len(fast_rows) == len(python_rows)
+        assert paths["fast"] >= rounds // 3
+        assert paths["python"] >= rounds // 6
+        fast_rows, python_rows = (
+            await _table(world, fast.layout),
+            await _table(world, python.layout),
+        )
+        assert len(fast_rows) == len(python_rows) > 0
         diff = [(a, b) for a, b in zip(fast_rows, python_rows, strict=True) if a != b]
         assert not diff, f"{len(diff)} rows differ, first: {diff[0]}"
         # a replay through the other path is the same block: dropped by the token
-        raws = [
-            Raw(topic, 0, 10_000 + i, v)
-            for i, v in enumerate(codec.encode_many(11, records("Quote", 5)))
-        ]
+        clean = [_record(spec, rng, 10_000 + i, defects=False) for i in range(5)]
+        raws = [Raw(topic, 0, 10_000 + i, v) for i, v in enumerate(codec.encode_many(11, clean))]
         batch = PartitionBatch(topic, 0, 0.0, raws)
         assert await _fast(fast, plan, batch, route, codec) is not None
         await _python(python, batch, route, codec)
-        before = await _table(world, fast_db)
+        before = await _table(world, fast.layout)
         await _python(fast, batch, route, codec)
         assert await _fast(python, plan, batch, route, codec) is not None  # same token
-        assert await _table(world, fast_db) == before == await _table(world, python_db)
+        assert await _table(world, fast.layout) == before == await _table(world, python.layout)
     finally:
         await fast.writer.close()
         await python.writer.close()
