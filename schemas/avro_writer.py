@@ -83,7 +83,17 @@ def encode_long(n: Any) -> bytes:
         return cached  # (a float equal to a cached int writes like fastavro's truncation)
     if n.__class__ is not int:
         n = index(n)  # bool, IntEnum, numpy ints; floats raise → fastavro decides
-    out = _varint(n)
+    if not _LONG_MIN <= n <= _LONG_MAX:
+        raise OverflowError("Python int too large to convert to C long")
+    z = (n << 1) ^ (n >> 63)
+    if z >> 56:  # 9 or 10 bytes: rare, the plain loop
+        out = _varint_loop(z)
+    else:  # (the inlined spread of _varint: timestamps miss the cache on this path)
+        k = (z.bit_length() + 6) // 7
+        x = (z & 0xFFFFFFF) | ((z & 0xFFFFFFF0000000) << 4)
+        x = (x & 0x00003FFF00003FFF) | ((x & 0x0FFFC0000FFFC000) << 2)
+        x = (x & 0x007F007F007F007F) | ((x & 0x3F803F803F803F80) << 1)
+        out = (x | _CONTINUATION[k]).to_bytes(k, "little")
     if len(_LONGS) >= _LONGS_MAX:
         _LONGS.clear()
         _LONGS.update(_SMALL)
