@@ -6,11 +6,15 @@ Kafka, the registry and ClickHouse start on free ports; the sandbox (its own pro
 REST and a short DXLink recording of ~5,000 symbols; a replay DXLink server (its own process)
 then sends that recording at exactly ``--rate`` events/s, every event stamped with its send
 time (ms) as its source time. The production ingestor (``QuoteIngestor`` + ``MarketPublisher``)
-and the ClickHouse sink (``ClickHouseSink``, default settings) run in this process, as in
-``tastystream run``. Figures (p50/p99 over the window):
+runs in this process; the ClickHouse sink (``python -m sinks``, default settings) in its own.
+Figures (p50/p99 over the window):
+
+* ``ingest_only_event_to_ack``: the ingestor alone, before the sink is started (nothing else
+  competing for the 2 cores but the feed and the broker): the event → Kafka path of the target;
 
 * ``event_to_ack``: Kafka ack time − source time (feed send, ms) — wire, decode, queue, normalize,
-  encode, batching and the broker's acks=all;
+  encode, batching and the broker's acks=all — while the sink and ClickHouse work on the same
+  2 cores (the whole pipeline on one small machine);
 * ``ingest_to_ack``: Kafka ack time − ``ts_ingest`` (stamped when the ingestor takes the event);
 * ``event_to_clickhouse``: when a sampled quote is first seen in ``quotes`` by a 100 ms poll
   − source time (so it includes up to one poll interval); the poll runs in its own process, so
@@ -173,6 +177,52 @@ async def _pipeline(
     return probe, visible, extra
 
 
+async def _ingest_only(
+    settings: Any, codec: Any, ids: dict[str, int], feed_url: str, args: argparse.Namespace
+) -> tuple[AckLatency, float]:
+    """The ingestor alone (no sink, no ClickHouse poll competing for the 2 cores): the
+    event → Kafka ack path the issue's latency target is about. Returns the probe and the
+    ingestor's CPU (cores) over the window."""
+    from adapters.tastytrade.dxlink import DXLinkStreamer
+    from adapters.tastytrade.errors import ErrorStream
+    from adapters.tastytrade.quote_token import StaticQuoteToken
+    from ingest.quotes import QuoteIngestor
+    from tastystream.pipeline import ingest_config, tastytrade_session
+
+    errors = ErrorStream()
+    tokens = StaticQuoteToken("replay", feed_url)
+    probe = AckLatency()
+
+    def factory() -> DXLinkStreamer:
+        return DXLinkStreamer(tokens, errors=errors)
+
+    async with (
+        tastytrade_session(settings, errors) as (rest, _factory),
+        MarketPublisher(settings.kafka, codec, ids, on_ack=probe) as publisher,
+    ):
+        ingestor = QuoteIngestor(
+            ingest_config(settings, "dxlink:bench"), rest, factory, publisher, errors
+        )
+        stop_ingest = asyncio.Event()
+        async with asyncio.TaskGroup() as tg:
+            ingest_task = tg.create_task(ingestor.run(stop_ingest))
+            deadline = time.monotonic() + 180
+            while not publisher.metrics.acked:
+                if ingest_task.done() or time.monotonic() > deadline:
+                    raise RuntimeError("the ingestor published nothing")
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(args.warmup)
+            cpu0 = cpu_seconds()
+            probe.recording = True
+            started = time.perf_counter()
+            await asyncio.sleep(args.seconds)
+            probe.recording = False
+            cpu = (cpu_seconds() - cpu0) / (time.perf_counter() - started)
+            stop_ingest.set()
+            await ingest_task
+    return probe, cpu
+
+
 async def run(args: argparse.Namespace) -> None:
     from schemas.topics import MARKET_TOPICS
     from tastystream.pipeline import prepare_contract
@@ -197,6 +247,21 @@ async def run(args: argparse.Namespace) -> None:
         codec, ids = await prepare_contract(settings)
         rec = await record_frames(settings, EVENT_TYPES, seconds=args.record_seconds)
         topics = {spec.name: spec.partitions for spec in MARKET_TOPICS.values()}
+        for rate in args.rates:
+            tag = f"{rate / 1000:g}k"
+            out.note(f"the ingestor alone (no sink running), paced at {rate:,.0f} events/s")
+            async with ReplayFeed(rec, rate=rate) as feed:
+                alone_probe, alone_cpu = await _ingest_only(settings, codec, ids, feed.url, args)
+            ack = alone_probe.event_to_ack_ms
+            out.add(f"ingest_only_cpu_{tag}", alone_cpu, "cores")
+            out.add(f"ingest_only_event_to_ack_samples_{tag}", len(ack), "events")
+            out.add(f"ingest_only_event_to_ack_p50_{tag}", percentile(ack, 50), "ms")
+            out.add(f"ingest_only_event_to_ack_p99_{tag}", percentile(ack, 99), "ms")
+            out.ratio(
+                f"ingest_only_event_to_ack_p99_vs_target_50ms_{tag}",
+                percentile(ack, 99),
+                P99_TARGET_MS,
+            )
         sink_log = stack.dir / "bench-sink.log"
         async with sink_process(stack, database, sink_log) as sink_pid:
             await _rates(args, out, stack, settings, codec, ids, rec, topics, sink_pid)
