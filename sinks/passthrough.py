@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
+from schemas.avro_writer import encode_long as _long
 from schemas.codec import HEADER_SIZE, MAGIC_BYTE, schema_id_of
 from sinks.columns import ColumnPlan, TableLayout, parse_column_type
 
@@ -110,17 +111,6 @@ def scan_headers(values: Sequence[bytes | None]) -> int | FallbackReason:
 def new_marker() -> bytes:
     """16 distinct random bytes: no shift of the marker matches itself (see module doc)."""
     return bytes(random.SystemRandom().sample(range(256), MARKER_SIZE))
-
-
-def _long(n: int) -> bytes:
-    """Avro ``long``: zig-zag varint."""
-    n = (n << 1) ^ (n >> 63)
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
 
 
 def _bytes(data: bytes) -> bytes:
