@@ -113,76 +113,12 @@ async def sink_process(stack: StackConfig, database: str, log: Path) -> AsyncIte
                 await proc.wait()
 
 
-async def _pipeline(
-    settings: Any,
-    codec: Any,
-    ids: dict[str, int],
-    feed_url: str,
-    sink_pid: int,
-    args: argparse.Namespace,
-) -> tuple[AckLatency, list[float], dict[str, float]]:
-    """The ingestor in this process; the sink runs in ``sink_pid``; ClickHouse is polled from
-    a child process (:class:`VisibleInClickHouse`)."""
-    from adapters.tastytrade.dxlink import DXLinkStreamer
-    from adapters.tastytrade.errors import ErrorStream
-    from adapters.tastytrade.quote_token import StaticQuoteToken
-    from ingest.quotes import QuoteIngestor
-    from tastystream.pipeline import ingest_config, tastytrade_session
-
-    errors = ErrorStream()
-    tokens = StaticQuoteToken("replay", feed_url)
-    probe = AckLatency()
-
-    def factory() -> DXLinkStreamer:
-        return DXLinkStreamer(tokens, errors=errors)
-
-    async with (
-        VisibleInClickHouse(settings.clickhouse.url, settings.clickhouse.database) as poll,
-        tastytrade_session(settings, errors) as (rest, _factory),
-        MarketPublisher(settings.kafka, codec, ids, on_ack=probe) as publisher,
-    ):
-        ingestor = QuoteIngestor(
-            ingest_config(settings, "dxlink:bench"), rest, factory, publisher, errors
-        )
-        stop_ingest = asyncio.Event()
-        async with asyncio.TaskGroup() as tg:
-            ingest_task = tg.create_task(ingestor.run(stop_ingest))
-            deadline = time.monotonic() + 180
-            while not (poll.pump() and publisher.metrics.acked):  # flowing all the way through
-                if ingest_task.done() or time.monotonic() > deadline:
-                    raise RuntimeError("no event reached ClickHouse")
-                await asyncio.sleep(0.2)
-            await asyncio.sleep(args.warmup)
-            acked0, dropped0 = sum(publisher.metrics.acked.values()), ingestor.metrics.dropped
-            cpu0, sink_cpu0 = cpu_seconds(), cpu_seconds(sink_pid)
-            since = time.time_ns() // 1000
-            poll.since(since)
-            probe.recording = True
-            started = time.perf_counter()
-            while time.perf_counter() < started + args.seconds:
-                await asyncio.sleep(min(0.5, started + args.seconds - time.perf_counter()))
-                poll.pump()  # keep the pipe drained (the poller's sends must not block it)
-            probe.recording = False
-            elapsed = time.perf_counter() - started
-            extra = {
-                "acked_per_s": (sum(publisher.metrics.acked.values()) - acked0) / elapsed,
-                "dropped": float(ingestor.metrics.dropped - dropped0),
-                "ingestor_cpu": (cpu_seconds() - cpu0) / elapsed,
-                "sink_cpu": (cpu_seconds(sink_pid) - sink_cpu0) / elapsed,
-            }
-            await asyncio.sleep(3.0)  # the last sampled rows become visible
-            visible = poll.latencies_since(since)
-            stop_ingest.set()
-            await ingest_task
-    return probe, visible, extra
-
-
-async def _ingest_only(
-    settings: Any, codec: Any, ids: dict[str, int], feed_url: str, args: argparse.Namespace
-) -> tuple[AckLatency, float]:
-    """The ingestor alone (no sink, no ClickHouse poll competing for the 2 cores): the
-    event → Kafka ack path the issue's latency target is about. Returns the probe and the
-    ingestor's CPU (cores) over the window."""
+@contextlib.asynccontextmanager
+async def _running_ingestor(
+    settings: Any, codec: Any, ids: dict[str, int], feed_url: str
+) -> AsyncIterator[tuple[AckLatency, MarketPublisher, Any]]:
+    """The production ingestor fed by the replay at ``feed_url``, with the ack probe hooked
+    into its publisher; yields once the first record is acked, stops and flushes on exit."""
     from adapters.tastytrade.dxlink import DXLinkStreamer
     from adapters.tastytrade.errors import ErrorStream
     from adapters.tastytrade.quote_token import StaticQuoteToken
@@ -209,17 +145,72 @@ async def _ingest_only(
             deadline = time.monotonic() + 180
             while not publisher.metrics.acked:
                 if ingest_task.done() or time.monotonic() > deadline:
+                    await ingest_task
                     raise RuntimeError("the ingestor published nothing")
                 await asyncio.sleep(0.2)
-            await asyncio.sleep(args.warmup)
-            cpu0 = cpu_seconds()
-            probe.recording = True
-            started = time.perf_counter()
-            await asyncio.sleep(args.seconds)
-            probe.recording = False
-            cpu = (cpu_seconds() - cpu0) / (time.perf_counter() - started)
-            stop_ingest.set()
+            try:
+                yield probe, publisher, ingestor
+            finally:
+                stop_ingest.set()
             await ingest_task
+
+
+async def _pipeline(
+    settings: Any,
+    codec: Any,
+    ids: dict[str, int],
+    feed_url: str,
+    sink_pid: int,
+    args: argparse.Namespace,
+) -> tuple[AckLatency, list[float], dict[str, float]]:
+    """The ingestor in this process; the sink runs in ``sink_pid``; ClickHouse is polled from
+    a child process (:class:`VisibleInClickHouse`)."""
+    async with (
+        VisibleInClickHouse(settings.clickhouse.url, settings.clickhouse.database) as poll,
+        _running_ingestor(settings, codec, ids, feed_url) as (probe, publisher, ingestor),
+    ):
+        deadline = time.monotonic() + 180
+        while not poll.pump():  # flowing all the way through
+            if time.monotonic() > deadline:
+                raise RuntimeError("no event reached ClickHouse")
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(args.warmup)
+        acked0, dropped0 = sum(publisher.metrics.acked.values()), ingestor.metrics.dropped
+        cpu0, sink_cpu0 = cpu_seconds(), cpu_seconds(sink_pid)
+        since = time.time_ns() // 1000
+        poll.since(since)
+        probe.recording = True
+        started = time.perf_counter()
+        while time.perf_counter() < started + args.seconds:
+            await asyncio.sleep(min(0.5, started + args.seconds - time.perf_counter()))
+            poll.pump()  # keep the pipe drained (the poller's sends must not block it)
+        probe.recording = False
+        elapsed = time.perf_counter() - started
+        extra = {
+            "acked_per_s": (sum(publisher.metrics.acked.values()) - acked0) / elapsed,
+            "dropped": float(ingestor.metrics.dropped - dropped0),
+            "ingestor_cpu": (cpu_seconds() - cpu0) / elapsed,
+            "sink_cpu": (cpu_seconds(sink_pid) - sink_cpu0) / elapsed,
+        }
+        await asyncio.sleep(3.0)  # the last sampled rows become visible
+        visible = poll.latencies_since(since)
+    return probe, visible, extra
+
+
+async def _ingest_only(
+    settings: Any, codec: Any, ids: dict[str, int], feed_url: str, args: argparse.Namespace
+) -> tuple[AckLatency, float]:
+    """The ingestor alone (no sink, no ClickHouse poll competing for the 2 cores): the
+    event → Kafka ack path the issue's latency target is about. Returns the probe and the
+    ingestor's CPU (cores) over the window."""
+    async with _running_ingestor(settings, codec, ids, feed_url) as (probe, _publisher, _ingestor):
+        await asyncio.sleep(args.warmup)
+        cpu0 = cpu_seconds()
+        probe.recording = True
+        started = time.perf_counter()
+        await asyncio.sleep(args.seconds)
+        probe.recording = False
+        cpu = (cpu_seconds() - cpu0) / (time.perf_counter() - started)
     return probe, cpu
 
 
