@@ -86,8 +86,11 @@ class AckLatency:
 
 
 @contextlib.asynccontextmanager
-async def sink_process(stack: StackConfig, database: str, log: Path) -> AsyncIterator[int]:
-    """``python -m sinks`` (default settings) in its own process, as deployed; yields its pid."""
+async def sink_process(
+    stack: StackConfig, database: str, log: Path, extra: tuple[str, ...] = ()
+) -> AsyncIterator[int]:
+    """``python -m sinks`` (default settings, plus ``extra`` arguments) in its own process, as
+    deployed; yields its pid."""
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
@@ -98,7 +101,7 @@ async def sink_process(stack: StackConfig, database: str, log: Path) -> AsyncIte
     }
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "sinks", "--group", f"bench-{database}",
+            sys.executable, "-m", "sinks", "--group", f"bench-{database}", *extra,
             cwd=REPO, env=env, stdout=out, stderr=out,
         )  # fmt: skip
     try:
@@ -254,7 +257,8 @@ async def run(args: argparse.Namespace) -> None:
                 P99_TARGET_MS,
             )
         sink_log = stack.dir / "bench-sink.log"
-        async with sink_process(stack, database, sink_log) as sink_pid:
+        sink_args = ("--max-age", str(args.sink_max_age)) if args.sink_max_age else ()
+        async with sink_process(stack, database, sink_log, sink_args) as sink_pid:
             await _rates(args, out, stack, settings, codec, ids, rec, topics, sink_pid)
             out.add("sink_rss_peak_mb", proc_status_mb("VmHWM", sink_pid), "MB")
         out.add("machine_load_1m_at_end", os.getloadavg()[0], "runnable")
@@ -319,6 +323,9 @@ def main(argv: list[str] | None = None) -> int:
         "--rates", default="10000,2000", help="events/s sent, one run per rate (comma-separated)"
     )
     parser.add_argument("--seconds", type=float, default=15.0, help="measured window per rate")
+    parser.add_argument(
+        "--sink-max-age", type=float, default=0.0, help="the sink's --max-age (0: its default)"
+    )
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--chains", default="SPY:27,QQQ:20")
     parser.add_argument("--record-seconds", type=float, default=3.0)
