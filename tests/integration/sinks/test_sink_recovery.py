@@ -151,6 +151,9 @@ async def test_crash_before_the_insert_replays_without_gaps(
         assert await counts(world, table) == (n, n)
 
 
+STARTING = "clickhouse sink created -> starting"
+
+
 async def _start_sink(world: SinkWorld, topics: list[str], log: Path) -> asyncio.subprocess.Process:
     args = [sys.executable, "-m", "sinks", "--group", world.group, "--max-rows", "700"]
     args += ["--max-age", "0.25", "--session-timeout-ms", "6000"]
@@ -201,8 +204,21 @@ async def test_kill_minus_nine_mid_stream_loses_and_duplicates_nothing(
                 await asyncio.wait_for(proc.wait(), 20)
             kills += 1
         await asyncio.wait_for(producer, 120)
+        started_before = log.read_text().count(STARTING)
         proc = await _start_sink(world, topics, log)
         try:
+            # its SIGTERM handler is installed before it logs this: only then may it be stopped
+            # (the rows may all be in already, so `complete` alone could signal it mid-import)
+
+            async def started() -> bool:
+                return log.read_text().count(STARTING) > started_before
+
+            await eventually(
+                started,
+                timeout=60,
+                interval=0.1,
+                message="the last sink never started",
+            )
 
             async def complete() -> bool:
                 return all([(await counts(world, t))[0] >= n for t in ("quotes", "trades")])
