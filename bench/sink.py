@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import clickhouse_connect
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from bench.harness import Figures, cpu_seconds, local_stack, proc_status_mb
+from bench.harness.kafka import raw_producer
 from schemas import MARKET_TOPICS, AvroCodec, SchemaRegistry, event_id_for, value_subject
 from tastystream.stack import LocalStack, StackConfig
 from tastystream.stack.process import PidRecord
@@ -74,14 +75,7 @@ async def _fill(cfg: StackConfig, topic: str, n: int, partitions: int) -> float:
         sid = await registry.register(value_subject(topic), spec.schema_text())
     codec = AvroCodec()
     codec.add(sid, spec.schema_text())
-    producer = AIOKafkaProducer(
-        bootstrap_servers=cfg.kafka_bootstrap,
-        acks="all",
-        enable_idempotence=True,
-        compression_type="lz4",
-        linger_ms=20,
-        max_batch_size=256 * 1024,
-    )
+    producer = raw_producer(cfg.kafka_bootstrap, linger_ms=20)
     await producer.start()
     started = time.perf_counter()
     try:

@@ -41,19 +41,25 @@ async def read_back(
         await consumer.stop()
 
 
+def raw_producer(bootstrap: str, *, linger_ms: int = 10) -> AIOKafkaProducer:
+    """A plain aiokafka producer with the publisher's settings (acks=all, idempotent, lz4,
+    256 KiB batches): the baseline side of every raw figure."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        compression_type="lz4",
+        linger_ms=linger_ms,
+        max_batch_size=256 * 1024,
+    )
+
+
 async def raw_produce_rate(
     bootstrap: str, records: list[tuple[str, bytes | None, bytes]]
 ) -> tuple[float, float]:
     """Events/s and CPU µs per event of a plain aiokafka producer (the publisher's settings)
     sending ``records``."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        enable_idempotence=True,
-        compression_type="lz4",
-        linger_ms=10,
-        max_batch_size=256 * 1024,
-    )
+    producer = raw_producer(bootstrap)
     await producer.start()
     slots = asyncio.Semaphore(20_000)
     try:
@@ -78,14 +84,7 @@ async def raw_batch_produce_rate(
     one ``BatchBuilder`` per (topic, partition), the key's partition from the default
     partitioner (memoized per key), ``send_batch`` when a builder is full, the rest at the end.
     The best aiokafka can do with these bytes: the baseline of the publisher's own batching."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        enable_idempotence=True,
-        compression_type="lz4",
-        linger_ms=10,
-        max_batch_size=256 * 1024,
-    )
+    producer = raw_producer(bootstrap)
     await producer.start()
     try:
         partitioner = DefaultPartitioner()
@@ -169,14 +168,7 @@ async def raw_latency(
         await admin.create_topics([NewTopic(topic, 6, 1)])
     finally:
         await admin.close()
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        acks="all",
-        enable_idempotence=True,
-        compression_type="lz4",
-        linger_ms=10,
-        max_batch_size=256 * 1024,
-    )
+    producer = raw_producer(bootstrap)
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
     await producer.start()
     await consumer.start()
