@@ -459,21 +459,25 @@ class MarketPublisher:
         try:
             future = await producer.send_batch(builder, lane.topic, partition=lane.partition)
         except BaseException as exc:
-            logger.error(
-                "publish of a batch of %d %s records to %s[%d] failed: %r",
-                count,
-                event_type,
-                lane.topic,
-                lane.partition,
-                exc,
-            )
-            self._release(event_type, count, ok=False)
+            self._batch_failed(lane, count, exc)
             if not isinstance(exc, Exception):
                 raise
             return
         self.metrics.sent[event_type] += count
         self.metrics.batches += 1
         future.add_done_callback(partial(self._batch_done, lane, count, hooks))
+
+    def _batch_failed(self, lane: _Lane, count: int, exc: BaseException) -> None:
+        """Every record of the batch counted failed, logged once per batch."""
+        logger.error(
+            "publish of a batch of %d %s records to %s[%d] failed: %r",
+            count,
+            lane.event_type,
+            lane.topic,
+            lane.partition,
+            exc,
+        )
+        self._release(lane.event_type, count, ok=False)
 
     def _batch_done(
         self,
@@ -485,15 +489,7 @@ class MarketPublisher:
         exc = BaseException("cancelled") if future.cancelled() else future.exception()
         event_type = lane.event_type
         if exc is not None:
-            logger.error(
-                "publish of a batch of %d %s records to %s[%d] failed: %r",
-                count,
-                event_type,
-                lane.topic,
-                lane.partition,
-                exc,
-            )
-            self._release(event_type, count, ok=False)
+            self._batch_failed(lane, count, exc)
             return
         self._release(event_type, count, ok=True)
         on_ack = self._on_ack
