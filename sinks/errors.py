@@ -95,16 +95,22 @@ _SCHEMA_CODES: Final = frozenset(
 _CODE = re.compile(r"Code:\s*(\d+)")
 
 
+def _code_and_message(exc: BaseException, context: str, limit: int) -> tuple[int | None, str]:
+    """The ClickHouse error code in ``exc`` (None without one) and a one-line message: the
+    context, the exception type and the first line of its text (at most ``limit`` chars)."""
+    text = str(exc)
+    match = _CODE.search(text)
+    summary = text.strip().splitlines()[0][:limit] if text.strip() else type(exc).__name__
+    message = f"{context}: {type(exc).__name__}: {summary}"
+    return (int(match.group(1)) if match is not None else None), message
+
+
 def classify_clickhouse_error(exc: BaseException, context: str) -> SinkError:
     """Translate a clickhouse-connect (or transport) exception into the sink's error tree."""
     if isinstance(exc, SinkError):
         return exc
-    text = str(exc)
-    match = _CODE.search(text)
-    summary = text.strip().splitlines()[0][:500] if text.strip() else type(exc).__name__
-    message = f"{context}: {type(exc).__name__}: {summary}"
-    if match is not None:
-        code = int(match.group(1))
+    code, message = _code_and_message(exc, context, 500)
+    if code is not None:
         if code in _DATA_CODES:
             return RowsRejected(message)
         if code in _SCHEMA_CODES:
@@ -160,13 +166,9 @@ def classify_passthrough_error(exc: BaseException, context: str) -> SinkError:
     """
     if isinstance(exc, SinkError):
         return exc
-    text = str(exc)
-    match = _CODE.search(text)
-    summary = text.strip().splitlines()[0][:300] if text.strip() else type(exc).__name__
-    message = f"{context}: {type(exc).__name__}: {summary}"
-    if match is None:
+    code, message = _code_and_message(exc, context, 300)
+    if code is None:
         return ClickHouseUnavailable(message)
-    code = int(match.group(1))
     if code in _TRANSIENT_CODES:
         return ClickHouseUnavailable(message)
     return PassthroughRejected(message, code)
