@@ -43,7 +43,7 @@ def assert_parsed(value: Any, served: Any, where: str = "result") -> None:
 
 def _scalar_matches(value: Any, served: Any, where: str) -> bool:
     if isinstance(value, SecretStr):
-        return value.get_secret_value() == served
+        return bool(value.get_secret_value() == served)
     if isinstance(value, Enum):
         return bool(value.value == served)
     if isinstance(value, bool) or isinstance(served, bool):
