@@ -39,9 +39,10 @@ from tests.support import eventually, unique
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 SYMBOLS = ("SPY", "AAPL", "SPX", "/ES", "BTC/USD")
-#: the sandbox clock starts on a plain Tuesday at 10:00 New York time: SPX quotes only in
-#: regular hours, and at 30x the 6 hours left last 12 minutes, far longer than the module runs
-CLOCK_START = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+#: the sandbox clock starts on a plain Tuesday at 9:40 New York time, whatever the wall clock
+#: says: SPX quotes only in regular hours, and at 30x the 6h20 left last 12.7 minutes, longer
+#: than the module runs (its waits add up to less)
+CLOCK_START = datetime(2026, 11, 24, 14, 40, tzinfo=UTC)
 
 
 @dataclass
