@@ -108,6 +108,7 @@ def test_a_clean_synthetic_tree_passes(tmp_path: Path) -> None:
         ("ingest/quotes.py", "from sinks.writer import w\n", "sinks.writer"),
         ("ingest/quotes.py", "from ..processors import state\n", "processors.state"),
         ("sinks/writer.py", "def f():\n    import ingest.publisher\n", "ingest.publisher"),
+        ("sinks/ddl/__init__.py", "from ...ingest import x\nfrom ..writer import w\n", "ingest"),
         # lower layers never import upward
         ("adapters/tastytrade/http.py", "import ingest\n", "ingest"),
         ("schemas/codec.py", "from tastystream.cli import app\n", "tastystream.cli"),
