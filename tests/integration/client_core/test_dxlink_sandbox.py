@@ -13,12 +13,10 @@ from adapters.tastytrade import (
     Listener,
     MarketEvent,
     Quote,
-    Reconnected,
     StreamDisconnected,
     StreamState,
 )
-from sandbox.server import SandboxServer
-from tests.integration.client_core.conftest import FAST_RECONNECT, open_client, open_sandbox
+from tests.integration.client_core.conftest import FAST_RECONNECT
 from tests.support import eventually
 
 pytestmark = pytest.mark.integration
@@ -60,75 +58,3 @@ async def test_handshake_quotes_and_candle_history(client: Client) -> None:
     assert first.event_symbol == "SPY{=1m}"
     assert client.quote_tokens.fetches == 1
     assert not any(isinstance(e, StreamDisconnected) for e in client.errors.drain())
-
-
-async def test_reconnect_after_forced_drop_keeps_every_subscription(
-    sandbox: SandboxServer, client: Client
-) -> None:
-    hooks: list[Reconnected] = []
-    async with client.dxlink(reconnect_backoff=FAST_RECONNECT) as dx:
-        dx.on_reconnect(hooks.append)
-        await dx.subscribe("Quote", ["SPY", "QQQ"])
-        await running(dx)
-        with dx.listen(10_000, event_types={"Quote"}) as before:
-            await collect(before, ["SPY", "QQQ"], Quote)
-        dropped = await sandbox.admin.drop_streams("dxlink")
-        assert dropped["dxlink"] == 1
-        await dx.subscribe("Quote", ["AAPL"])  # added while the socket is down or coming back
-        await running(dx, generation=2)
-        with dx.listen(10_000, event_types={"Quote"}) as after:
-            assert await collect(after, ["SPY", "QQQ", "AAPL"], Quote) == {"SPY", "QQQ", "AAPL"}
-    assert [h.generation for h in hooks] == [2]
-    disconnects = [e for e in client.errors.drain() if isinstance(e, StreamDisconnected)]
-    assert len(disconnects) == 1
-    assert disconnects[0].code == 1012
-
-
-async def test_frozen_server_detected_as_silent() -> None:
-    async with open_sandbox() as sandbox, open_client(sandbox) as client:
-        async with client.dxlink(
-            reconnect_backoff=FAST_RECONNECT, keepalive_timeout=1.0, keepalive_interval=0.3
-        ) as dx:
-            await dx.subscribe("Quote", ["SPY"])
-            await running(dx)
-            sandbox.admin.freeze_streams("dxlink", 3.0)
-            await running(dx, generation=2)
-            with dx.listen(1000) as listener:
-                await collect(listener, ["SPY"], Quote)
-        reasons = [e.message for e in client.errors.drain() if isinstance(e, StreamDisconnected)]
-    assert any("no frame for" in reason for reason in reasons)
-
-
-async def test_expired_tokens_mid_stream_recover_on_reconnect(
-    sandbox: SandboxServer, client: Client
-) -> None:
-    async with client.dxlink(reconnect_backoff=FAST_RECONNECT) as dx:
-        await dx.subscribe("Quote", ["SPY"])
-        await running(dx)
-        sandbox.admin.expire_tokens()  # access and quote tokens die on the server
-        await sandbox.admin.drop_streams("dxlink")
-        await running(dx, generation=2)
-        with dx.listen(1000) as listener:
-            await collect(listener, ["SPY"], Quote)
-    assert client.quote_tokens.fetches >= 2  # the rejected quote token was replaced
-    assert client.auth.refreshes >= 2  # …through a refreshed access token (401 → refresh → replay)
-
-
-async def test_quote_token_renewed_before_it_expires() -> None:
-    async with open_sandbox(quote_token_ttl=3.0) as sandbox, open_client(sandbox) as client:
-        async with client.dxlink(reconnect_backoff=FAST_RECONNECT) as dx:
-            await dx.subscribe("Quote", ["SPY"])
-            await running(dx)
-
-            async def renewed() -> bool:
-                return client.quote_tokens.fetches >= 2
-
-            await eventually(renewed, timeout=15)
-            await asyncio.sleep(1.0)  # past the first token's expiry
-            await sandbox.admin.drop_streams("dxlink")
-            await running(dx, generation=2)
-            with dx.listen(1000) as listener:
-                await collect(listener, ["SPY"], Quote)
-        errors = client.errors.drain()
-    assert not any("UNAUTHORIZED" in e.message for e in errors)
-    assert sum(isinstance(e, StreamDisconnected) for e in errors) == 1

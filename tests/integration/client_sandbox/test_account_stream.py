@@ -16,6 +16,7 @@ from adapters.tastytrade import (
     Notification,
     Reconciliation,
     StreamDisconnected,
+    StreamError,
     StreamState,
 )
 from adapters.tastytrade.models import (
@@ -33,6 +34,8 @@ from tests.integration.client_sandbox.conftest import (
     ACCOUNT,
     admin,
     money,
+    open_client,
+    open_sandbox,
     wait_status,
     warnings_of,
 )
@@ -91,7 +94,9 @@ async def test_reconciliation_snapshot_after_connect(client: Client) -> None:
         with stream.listen() as listener:
             (first,) = await snapshot(Collector(listener))
         assert stream.state is StreamState.RUNNING
+        assert stream.session_id  # the connect handshake's session
     assert first.account_number == ACCOUNT
+    assert first.generation == 1
     assert isinstance(first.balance, AccountBalance)
     assert first.balance.cash_balance == balance.cash_balance
     assert [(p.symbol, p.quantity) for p in first.positions] == [("AAPL", Decimal(10))]
@@ -147,6 +152,10 @@ async def test_drop_reconnects_with_a_fresh_snapshot(
         dropped = await admin(sandbox, "streams/drop", {"stream": "account"})
         assert dropped["account"] == 1
         first, second = await snapshot(events, count=2)
+    assert (first.generation, second.generation) == (1, 2)
+    # the order placed before the drop is in the repaired state (today's orders, filled too)
+    assert placed.order.id not in {o.id for o in first.live_orders}
+    assert placed.order.id in {o.id for o in second.live_orders}
     assert first.positions == ()
     (position,) = second.positions  # the REST truth now includes the fill
     assert (position.symbol, position.quantity) == ("AAPL", Decimal(10))
@@ -181,6 +190,12 @@ async def test_token_expiry_mid_stream_is_repaired(client: Client, sandbox: Sand
                 return client.auth.refreshes > refreshes  # the next heartbeat found out
 
             await eventually(refreshed, timeout=10, interval=0.02)
+            acked = stream.acked
+
+            async def heartbeats_acked_again() -> bool:
+                return bool(stream.acked >= acked + 2)
+
+            await eventually(heartbeats_acked_again, timeout=10, interval=0.02)
             placed = await client.rest.orders.place(ACCOUNT, buy())
             assert placed.order.id is not None
 
@@ -189,9 +204,31 @@ async def test_token_expiry_mid_stream_is_repaired(client: Client, sandbox: Sand
 
             await eventually(pushed, timeout=10, interval=0.02, message="stream went deaf")
         assert stream.state is StreamState.RUNNING
+        assert stream.disconnects == 0  # repaired on the same socket
     kinds = [type(e).__name__ for e in client.errors.drain()]
     assert "StreamError" in kinds  # the refused heartbeat was reported, not swallowed
+    assert "StreamDisconnected" not in kinds
     assert "Unrecoverable" not in kinds
+
+
+async def test_short_lived_access_tokens_keep_the_stream_and_rest_alive() -> None:
+    async with open_sandbox(access_token_ttl=2.0) as server, open_client(server) as client:
+        async with client.account_stream(
+            [ACCOUNT], heartbeat_interval=0.3, reconnect_backoff=Backoff(base=0.05, cap=0.2)
+        ) as stream:
+            with stream.listen() as listener:
+                await snapshot(Collector(listener))
+
+            async def outlived_three_tokens() -> bool:
+                return client.auth.refreshes >= 3
+
+            await eventually(outlived_three_tokens, timeout=15, interval=0.05)
+            balance = await client.rest.balances.get_balances(ACCOUNT)
+            assert balance.account_number == ACCOUNT
+            assert stream.state is StreamState.RUNNING
+            assert stream.disconnects == 0
+        errors = client.errors.drain()
+    assert not any(isinstance(e, StreamError) for e in errors)  # no refused message at all
 
 
 async def test_one_stream_serves_several_accounts(client: Client) -> None:

@@ -19,6 +19,7 @@ from adapters.tastytrade import (
     Greeks,
     MarketEvent,
     Quote,
+    Reconnected,
     StreamDisconnected,
     StreamState,
 )
@@ -163,28 +164,35 @@ async def test_drop_reconnects_and_every_subscription_flows_again(
     client: Client, dx: DXLinkStreamer, sandbox: SandboxServer
 ) -> None:
     option = await option_symbol(client)
+    hooks: list[Reconnected] = []
     with dx.listen(100_000) as listener:
         events = Collector(listener)
         dx.on_reconnect(events.on_reconnect())
+        dx.on_reconnect(hooks.append)
         await subscribe_all(dx, option)
 
         async def complete() -> bool:
             return seen(events.pump()) >= wanted(option)
 
         await eventually(complete, timeout=15, interval=0.05)
-        subscriptions = dx.subscriptions
+        expected = {kind: dict(symbols) for kind, symbols in dx.subscriptions.items()}
+        expected["Quote"]["AAPL"] = None
         dropped = await admin(sandbox, "streams/drop", {"stream": "dxlink"})
         assert dropped["dxlink"] == 1
+        await dx.subscribe("Quote", ["AAPL"])  # added while the socket is down or coming back
 
         async def recovered() -> bool:
-            return dx.generation == 2 and seen(events.since_last_reconnect()) >= wanted(option)
+            return dx.generation == 2 and seen(events.since_last_reconnect()) >= wanted(option) | {
+                ("Quote", "AAPL")
+            }
 
         await eventually(recovered, timeout=15, interval=0.05, message="not every symbol is back")
     disconnects = [e for e in client.errors.drain() if isinstance(e, StreamDisconnected)]
     assert len(disconnects) == 1
     assert disconnects[0].stream == "dxlink"
     assert disconnects[0].code == 1012
-    assert dx.subscriptions == subscriptions  # replayed, not re-subscribed by us
+    assert [h.generation for h in hooks] == [2]  # the hook ran once, for the new session
+    assert dx.subscriptions == expected  # replayed by the streamer, AAPL included
     assert dx.state is StreamState.RUNNING
 
 
@@ -201,6 +209,7 @@ async def test_reconnect_after_all_tokens_expired(
 
         await eventually(quoting, timeout=10, interval=0.05)
         refreshes = client.auth.refreshes
+        fetches = client.quote_tokens.fetches
         await admin(sandbox, "tokens/expire")  # access and quote tokens alike
         await admin(sandbox, "streams/drop", {"stream": "dxlink"})
 
@@ -208,21 +217,30 @@ async def test_reconnect_after_all_tokens_expired(
             return {e.event_symbol for e in events.since_last_reconnect()} == {"SPY", "AAPL"}
 
         await eventually(back, timeout=15, interval=0.05, message="no quotes after re-auth")
-    assert client.auth.refreshes > refreshes  # a new quote token needed a new access token
+    assert client.quote_tokens.fetches > fetches  # the rejected quote token was replaced…
+    assert client.auth.refreshes > refreshes  # …which needed a new access token (401 → refresh)
     kinds: list[Any] = [type(e).__name__ for e in client.errors.drain()]
     assert "StreamDisconnected" in kinds
     assert "Unrecoverable" not in kinds
 
 
-async def test_quote_token_is_renewed_before_it_expires_without_reconnecting() -> None:
+async def test_quote_token_is_renewed_before_it_expires_and_reconnects_with_the_new_one() -> None:
     async with (
-        open_sandbox(quote_token_ttl=1.2) as server,
+        open_sandbox(quote_token_ttl=2.0) as server,
         open_client(server) as client,
-        client.dxlink(aggregation_period=0.05) as dx,
+        client.dxlink(aggregation_period=0.05, reconnect_backoff=Backoff(base=0.05, cap=0.2)) as dx,
     ):
         with dx.listen() as listener:
             events = Collector(listener)
+            dx.on_reconnect(events.on_reconnect())
             await dx.subscribe("Quote", ["SPY"])
+
+            async def quoting() -> bool:
+                return bool(events.pump())
+
+            await eventually(quoting, timeout=10, interval=0.05, message="no quotes")
+            first = await client.quote_tokens.get()  # the cached one: no fetch
+            assert client.quote_tokens.fetches == 1
 
             async def renewed() -> bool:
                 return client.quote_tokens.fetches >= 2
@@ -234,8 +252,23 @@ async def test_quote_token_is_renewed_before_it_expires_without_reconnecting() -
                 return len(events.pump()) > renewed_at + 2
 
             await eventually(flowing, timeout=10, interval=0.05, message="quotes stopped")
-        assert dx.generation == 1  # re-authorized in place, no reconnect
-        assert client.errors.drain() == []
+            assert dx.generation == 1  # re-authorized in place, no reconnect
+            assert client.errors.drain() == []
+
+            # once the server refuses the first token, a reconnect must use the renewed one
+            async def first_expired() -> bool:
+                return not server.runtime.tokens.validate_quote(first.token)
+
+            await eventually(first_expired, timeout=10, interval=0.05)
+            await admin(server, "streams/drop", {"stream": "dxlink"})
+
+            async def back() -> bool:
+                return dx.generation == 2 and bool(events.since_last_reconnect())
+
+            await eventually(back, timeout=15, interval=0.05, message="no quotes after reconnect")
+        errors = client.errors.drain()
+    assert not any("UNAUTHORIZED" in e.message for e in errors)
+    assert sum(isinstance(e, StreamDisconnected) for e in errors) == 1
 
 
 async def test_index_quotes_carry_nan_sizes_and_unsubscribe_stops_a_symbol(

@@ -21,7 +21,7 @@ import pytest
 import pytest_asyncio
 from pydantic import SecretStr
 
-from sandbox.clock import regular_hours_start
+from sandbox.clock import EQUITY, session_state
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 from schemas.topics import MARKET_TOPICS
@@ -39,6 +39,10 @@ from tests.support import eventually, unique
 pytestmark = [pytest.mark.integration, pytest.mark.asyncio(loop_scope="module")]
 
 SYMBOLS = ("SPY", "AAPL", "SPX", "/ES", "BTC/USD")
+#: the sandbox clock starts on a plain Tuesday at 9:40 New York time, whatever the wall clock
+#: says: SPX quotes only in regular hours, and at 30x the 6h20 left last 12.7 minutes, longer
+#: than the module runs (its waits add up to less)
+CLOCK_START = datetime(2026, 11, 24, 14, 40, tzinfo=UTC)
 
 
 @dataclass
@@ -57,9 +61,9 @@ class Run:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def run(stack_config: StackConfig) -> AsyncIterator[Run]:
     # 30x clock: a short DXLink outage spans whole candle minutes
-    start = regular_hours_start(datetime.now(UTC))  # equities move whatever time CI runs
+    assert session_state(EQUITY, CLOCK_START) == "Open"
     server = SandboxServer(
-        replace(SandboxConfig(), port=0, seed=11, clock_speed=30.0, clock_start=start)
+        replace(SandboxConfig(), port=0, seed=11, clock_speed=30.0, clock_start=CLOCK_START)
     )
     await server.start()
     database = unique("pipe").replace("-", "_")

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -130,20 +127,3 @@ async def test_account_stream_factory_wires_auth_and_reconcile() -> None:
         assert stream.accounts == ["5WT1"]
         assert stream.errors is client.errors
         assert await client.auth.bearer() == "Bearer at-1"
-
-
-def test_adapter_imports_no_pipeline_code() -> None:
-    code = (
-        "import sys, adapters.tastytrade, adapters.tastytrade.rest;"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('aiokafka','faust','clickhouse_connect','confluent_kafka','chdb','ingest','processors','sinks','schemas','sandbox'));"
-        "print(json.dumps(bad))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", "import json;" + code],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert json.loads(result.stdout) == []

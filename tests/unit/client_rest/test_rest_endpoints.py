@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -26,6 +27,7 @@ from adapters.tastytrade.models import (
     OrderStatus,
     QuoteAlert,
     SessionInfo,
+    SymbolData,
     Transaction,
     Watchlist,
 )
@@ -44,9 +46,13 @@ from tests.unit.client_rest.fake_api import (
     FakeApi,
     rest_over,
 )
+from tests.unit.client_rest.parsed import assert_parsed
 
 N = "5WT00001"
 Call = Callable[[Rest], Awaitable[Any]]
+
+
+SERVED: Any = object()
 
 
 def _items(*items: Any) -> dict[str, Any]:
@@ -61,7 +67,9 @@ class Case:
     path: str
     data: Any
     query: list[tuple[str, str]] = field(default_factory=list)
-    check: Callable[[Any], bool] = lambda result: result is not None
+    check: Callable[[Any], bool] = lambda result: True
+    #: what the result must hold, field by field; default: ``data`` (its items for a list)
+    expected: Any = SERVED
 
 
 ACCOUNT = {"account-number": N, "is-closed": False, "margin-or-cash": "Margin"}
@@ -80,7 +88,7 @@ CASES = [
         "GET",
         "/customers/me/accounts",
         _items({"account": ACCOUNT, "authority-level": "owner"}, {"account": CLOSED}),
-        check=lambda res: [a.account_number for a in res] == [N],
+        expected=[ACCOUNT],  # the closed account is left out
     ),
     Case(
         "account",
@@ -591,6 +599,11 @@ async def test_endpoint(case: Case) -> None:
     assert request.method == case.method
     assert FakeApi.raw_path(request) == case.path
     assert sorted(FakeApi.query(request)) == sorted(case.query)
+    assert request.content == b""
+    expected = case.expected
+    if expected is SERVED:
+        expected = case.data["items"] if isinstance(result, list) else case.data
+    assert_parsed(result, expected)
     assert case.check(result)
 
 
@@ -634,3 +647,27 @@ class FakeHttp:
 
     def paginate(self, path: str, params: Any = None, *, per_page: int | None = None) -> Any:
         raise AssertionError("not used")
+
+
+@pytest.mark.parametrize(
+    ("served", "complaint"),
+    [
+        ({**ORDER, "price": "181.0"}, "result.price: Decimal('180.0') from '181.0'"),
+        ({**ORDER, "status": "Filled"}, "result.status"),
+        ({**ORDER, "cancellable": 0}, "result.cancellable"),
+        ({**ORDER, "not-a-field": 1}, "'not-a-field' is not a declared field"),
+        ({**ORDER, "legs": []}, "result.legs: 1 items, served 0"),
+        ({**ORDER, "received-at": "2025-03-03T15:00:00.200+00:00"}, "result.received_at"),
+        ({**ORDER, "updated-at": 1741014000101}, "result.updated_at"),
+    ],
+)
+def test_the_content_check_can_fail(served: dict[str, Any], complaint: str) -> None:
+    order = Order.model_validate(ORDER)
+    with pytest.raises(AssertionError, match=re.escape(complaint)):
+        assert_parsed(order, served)
+
+
+def test_numbers_and_dates_kept_as_text_are_caught() -> None:
+    loose = SymbolData.model_validate({"symbol": "2026-01-02"})
+    with pytest.raises(AssertionError, match="kept as text"):
+        assert_parsed(loose, {"symbol": "2026-01-02"})

@@ -52,6 +52,7 @@ class FakeProducer:
         self.fail_metadata: BaseException | None = None
         self.gate = asyncio.Event()
         self.gate.set()
+        self.waiting = 0  # send_batch calls held at the gate right now
         self.started = self.stopped = False
 
     async def start(self) -> None:
@@ -65,7 +66,11 @@ class FakeProducer:
 
     async def send_batch(self, batch: BatchBuilder, topic: str, *, partition: int) -> Any:
         assert batch.closed(), "a batch is closed before it is sent (or aiokafka lingers it)"
-        await self.gate.wait()
+        self.waiting += 1
+        try:
+            await self.gate.wait()
+        finally:
+            self.waiting -= 1
         if self.fail_next_send is not None:
             exc, self.fail_next_send = self.fail_next_send, None
             raise exc
@@ -364,10 +369,13 @@ async def test_the_open_builder_grows_while_the_batch_before_is_queued() -> None
         producer = producers[0]
         producer.gate.clear()  # the producer still holds the partition's previous batch
         publisher.publish_nowait(_item(ts=0))
-        await asyncio.sleep(0.02)  # its linger expired: the drain waits in send_batch
+        # its linger expired: the drain waits in send_batch
+        await eventually(lambda: _true(producer.waiting == 1), timeout=5)
         for ts in range(1, 50):
             publisher.publish_nowait(_item(ts=ts))
-        await asyncio.sleep(0.02)  # lingers expire again: still one builder, growing
+        # wait out the 1 ms linger this test set, twenty times over: still one builder, growing
+        await asyncio.sleep(0.02)
+        assert producer.waiting == 1
         assert producer.batches == []
         producer.gate.set()
         await eventually(lambda: _true(len(producer.records()) == 50), timeout=5)
@@ -386,7 +394,8 @@ async def test_a_cancelled_shutdown_counts_what_it_never_sent_as_failed() -> Non
             producers[0].gate.clear()  # the producer never takes the batch
             for ts in range(3):
                 publisher.publish_nowait(_item(ts=ts))
-            await asyncio.sleep(0.01)  # the first batch waits in send_batch
+            # the first batch waits in send_batch
+            await eventually(lambda: _true(producers[0].waiting == 1), timeout=5)
             for ts in range(3, 10):
                 publisher.publish_nowait(_item("Trade", ts=ts))
                 publisher.publish_nowait(_item(ts=ts))

@@ -18,10 +18,17 @@ def clean(cls: type[m.TastytradeModel], raw: Any) -> None:
     assert m.unknowns(model) == [], [w.args[0] for w in m.unknowns(model)]
 
 
+def clean_items(cls: type[m.TastytradeModel], body: Any) -> None:
+    """Every item of a collection parses cleanly; an empty collection proves nothing, so fails."""
+    items = body["items"]
+    assert items, f"no {cls.__name__} served: nothing was checked"
+    for item in items:
+        clean(cls, item)
+
+
 async def test_account_side_objects_parse_cleanly(api: Api) -> None:
     clean(m.Customer, await api.get("/customers/me"))
-    for item in (await api.get("/customers/me/accounts"))["items"]:
-        clean(m.CustomerAccount, item)
+    clean_items(m.CustomerAccount, await api.get("/customers/me/accounts"))
     clean(m.Account, await api.get(f"/customers/me/accounts/{ACCOUNT}"))
     clean(m.TradingStatus, await api.get(f"/accounts/{ACCOUNT}/trading-status"))
     clean(m.AccountBalance, await api.get(f"/accounts/{ACCOUNT}/balances"))
@@ -44,21 +51,19 @@ async def test_trading_objects_parse_cleanly(api: Api) -> None:
     for _ in range(6):
         api.runtime.engine.step()
     clean(m.Order, await api.get(f"/accounts/{ACCOUNT}/orders/{placed['order']['id']}"))
-    for item in (await api.get(f"/accounts/{ACCOUNT}/positions", **{"include-marks": "true"}))[
-        "items"
-    ]:
-        clean(m.CurrentPosition, item)
-    for item in (await api.get(f"/accounts/{ACCOUNT}/transactions"))["items"]:
-        clean(m.Transaction, item)
+    clean_items(
+        m.CurrentPosition,
+        await api.get(f"/accounts/{ACCOUNT}/positions", **{"include-marks": "true"}),
+    )
+    clean_items(m.Transaction, await api.get(f"/accounts/{ACCOUNT}/transactions"))
     clean(m.TotalFees, await api.get(f"/accounts/{ACCOUNT}/transactions/total-fees"))
-    for item in (await api.get(f"/accounts/{ACCOUNT}/balance-snapshots", **{"time-of-day": "EOD"}))[
-        "items"
-    ]:
-        clean(m.AccountBalanceSnapshot, item)
-    for item in (await api.get(f"/accounts/{ACCOUNT}/net-liq/history", **{"time-back": "1m"}))[
-        "items"
-    ]:
-        clean(m.NetLiqOhlc, item)
+    clean_items(
+        m.AccountBalanceSnapshot,
+        await api.get(f"/accounts/{ACCOUNT}/balance-snapshots", **{"time-of-day": "EOD"}),
+    )
+    clean_items(
+        m.NetLiqOhlc, await api.get(f"/accounts/{ACCOUNT}/net-liq/history", **{"time-back": "1m"})
+    )
     clean(m.MarginRequirementsReport, await api.get(f"/margin/accounts/{ACCOUNT}/requirements"))
     clean(m.MarginDryRun, await api.post(f"/margin/accounts/{ACCOUNT}/dry-run", equity_order()))
 
@@ -92,15 +97,13 @@ async def test_complex_orders_parse_cleanly(api: Api) -> None:
 
 
 async def test_watchlists_and_alerts_parse_cleanly(api: Api) -> None:
-    for item in (await api.get("/public-watchlists"))["items"]:
-        clean(m.Watchlist, item)
+    clean_items(m.Watchlist, await api.get("/public-watchlists"))
     created = await api.post(
         "/watchlists",
         {"name": "mine", "watchlist-entries": [{"symbol": "AAPL", "instrument-type": "Equity"}]},
     )
     clean(m.Watchlist, created)
-    for item in (await api.get("/pairs-watchlists"))["items"]:
-        clean(m.PairsWatchlist, item)
+    clean_items(m.PairsWatchlist, await api.get("/pairs-watchlists"))
     alert = await api.post(
         "/quote-alerts", {"symbol": "AAPL", "field": "Last", "operator": ">", "threshold": "500"}
     )
