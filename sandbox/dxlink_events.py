@@ -316,12 +316,17 @@ def _profile(model: Model, tick: Tick) -> dict[str, Any]:
     return out
 
 
+_INDEX_OPTION_BASE = 50_000_000.0
+
+
 def _underlying(model: Model, tick: Tick, flags: int) -> dict[str, Any]:
     spot = tick.mid
     vol = model.vol
     day = tick.stats.session_date.toordinal()
-    calls = math.floor(model.adv * 0.02 * (0.5 + uniform(model.key, day, 21)))
-    puts = math.floor(model.adv * 0.02 * (0.4 + uniform(model.key, day, 22)))
+    # an index has no volume of its own, but its options trade like a liquid ETF's
+    base = model.adv if model.adv > 0 else _INDEX_OPTION_BASE
+    calls = math.floor(base * 0.02 * (0.5 + uniform(model.key, day, 21)))
+    puts = math.floor(base * 0.02 * (0.4 + uniform(model.key, day, 22)))
     return {
         "eventFlags": flags,
         "index": (tick.ts_ms // 1000) << 32,
