@@ -15,6 +15,7 @@ from tastytrade import Session
 from sandbox.config import SandboxConfig
 from sandbox.market import Market
 from sandbox.server import SandboxServer
+from sandbox.venue import MarketLike
 
 # a Tuesday 09:00 CT: US equities (and CME, crypto) are in their regular session whenever CI runs
 OPEN_MARKET = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -46,8 +47,9 @@ async def session(sandbox: SandboxServer) -> AsyncIterator[Session]:
         tw_streamer.STREAMER_URL = saved[1]
 
 
-def symbol_per_kind(market: Market) -> dict[str, str]:
+def symbol_per_kind(market: MarketLike) -> dict[str, str]:
     """A liquid streamer symbol of every instrument kind (options near the money)."""
+    assert isinstance(market, Market)  # the sandbox's own simulated market
     catalog = market.catalog
     exp = catalog.option_chain("SPY")[2]
     strike = exp.strikes[len(exp.strikes) // 2]
