@@ -403,3 +403,15 @@ async def test_changed_fields_are_announced_before_data_in_the_new_layout(dx: Dx
     events = decode_by_announced(dx.frames, 21)  # every frame decodes by its announcement
     assert all(e["eventSymbol"] == "BTC/USD:CXTALP" for e in events)
     assert all(0 < e["bidPrice"] < e["askPrice"] for e in events)
+
+
+async def test_ignored_field_choices_fall_back_to_announced_defaults(dx: DxClient) -> None:
+    await dx.open_feed(23, {"Quote": [], "NotAType": ["eventSymbol"]})
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 23,
+                   "add": [{"type": "Quote", "symbol": "SPY"}]})  # fmt: skip
+    await eventually(lambda: _recv_until(dx, 23), timeout=10)
+    configs = [f for f in dx.frames if f["type"] == "FEED_CONFIG" and f["channel"] == 23]
+    assert [c["eventFields"] for c in configs if "eventFields" in c] == [{"Quote": FIELDS["Quote"]}]
+    (spy, *_) = decode_by_announced(dx.frames, 23)
+    assert (spy["eventType"], spy["eventSymbol"]) == ("Quote", "SPY")
+    assert 0 < spy["bidPrice"] < spy["askPrice"]
