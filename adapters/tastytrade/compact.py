@@ -6,8 +6,8 @@ precompiled per event type from that list: when the server's order equals our cl
 an event is one ``tuple.__new__(cls, slice)``; otherwise a precomputed ``itemgetter`` reorders the slice
 and pads fields the server does not send. Non-finite doubles arrive as the strings
 ``"NaN"``/``"Infinity"``/``"-Infinity"`` and are converted only in numeric positions (to
-floats, or to 0 in integer fields), and only when the raw frame contains such a string at all. Malformed data raises
-:class:`StreamError`; the caller reports it and skips the frame.
+floats, or to 0 in integer fields), and only when the raw frame contains such a string at all.
+Malformed data raises :class:`StreamError`; the caller reports it and skips the frame.
 """
 
 from __future__ import annotations
