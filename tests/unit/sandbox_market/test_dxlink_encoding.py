@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 
+from sandbox.candles import iter_history, parse_candle_symbol
 from sandbox.dxlink_events import EVENT_TYPES, FIELDS, applies, build, candle_event, num
 from sandbox.dxlink_state import Channel, encode_events
 from sandbox.market import Market
@@ -122,9 +123,17 @@ def test_every_field_has_the_feed_json_type(market: Market) -> None:
             assert list(event) == FIELDS[event_type] or set(FIELDS[event_type]) <= set(event)
             for name in FIELDS[event_type]:
                 _check_type(event_type, name, event[name], kind)
-    for candle in (candle_event(None, "SPY{=1d}", 14, None),):
+        spec = parse_candle_symbol(f"{symbol}{{=1d}}")
+        assert spec is not None
+        now = market.clock.now_ms()
+        candles = list(iter_history(market, model, spec, now - 5 * 86_400_000, now))
+        assert candles, kind
+        candle = candle_event(candles[-1], f"{symbol}{{=1d}}", 0, model)
         for name in FIELDS["Candle"]:
-            _check_type("Candle", name, candle[name], "empty candle")
+            _check_type("Candle", name, candle[name], kind)
+    empty = candle_event(None, "SPY{=1d}", 14, None)
+    for name in FIELDS["Candle"]:
+        _check_type("Candle", name, empty[name], "empty candle")
 
 
 _INTEGER = {"eventTime", "sequence", "timeNanoPart", "bidTime", "askTime", "time", "dayId",
