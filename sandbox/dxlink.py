@@ -4,7 +4,8 @@ Per connection one reader (this coroutine: protocol state machine, control repli
 writer task (the only sender: control frames in order, then market data batched per channel,
 keepalives, the client-silence timeout). Data frames are built per channel every aggregation
 period (at least one simulation step), only for events whose content changed, COMPACT or FULL,
-in the field order the client asked for.
+in the field order the client asked for — or, for a type it chose no fields for, the spec's
+default fields, announced in a ``FEED_CONFIG`` before that type's first data.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from sandbox.dxlink_events import (
     candle_event,
     signature,
 )
-from sandbox.dxlink_state import Channel, Connection, Subscription, encode_events
+from sandbox.dxlink_state import Channel, ConfigDue, Connection, Subscription, encode_events
 from sandbox.market import Market
 from sandbox.quotes import STEP_MS
 
@@ -269,10 +270,12 @@ class DxlinkService:
         fields = msg.get("acceptEventFields")
         if isinstance(fields, dict):
             for event_type, names in fields.items():
-                if event_type in EVENT_TYPES and isinstance(names, list):
+                # types it does not serve and empty/non-list choices are ignored: such a type
+                # keeps its default fields, which FEED_CONFIG announces before its data
+                if event_type in EVENT_TYPES and isinstance(names, list) and names:
                     ch.fields[event_type] = [str(n) for n in names]
         ch.configured = True
-        conn.push_json(ch.config_message())
+        conn.push_config(channel)
 
     def _feed_subscription(self, conn: Connection, channel: int, msg: dict[str, Any]) -> None:
         ch = conn.channels.get(channel)
@@ -304,7 +307,7 @@ class DxlinkService:
             ch.subs[(event_type, symbol)] = sub
         if not ch.configured:
             ch.configured = True
-            conn.push_json(ch.config_message())
+            conn.push_config(channel)
 
     # ------------------------------------------------------------------ writer
     async def _writer(self, conn: Connection) -> None:
@@ -356,6 +359,11 @@ class DxlinkService:
             if isinstance(item, tuple):
                 await self._close(conn, item[0], item[1])
                 return False
+            if isinstance(item, ConfigDue):
+                ch = conn.channels.get(item.channel)
+                if ch is not None:  # (cancelled since: nothing to announce)
+                    await self._send(conn, orjson.dumps(ch.setup_reply()).decode())
+                continue
             await self._send(conn, item)
         return True
 

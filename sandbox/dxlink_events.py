@@ -1,9 +1,13 @@
 """dxFeed event construction for the DXLink server: the field sets of each event type and the
 values the simulated market gives them (API reference §5.3–5.5).
 
-An event is a ``dict`` of field name → value; non-finite numbers are the strings ``"NaN"``,
-``"Infinity"``, ``"-Infinity"`` exactly as the real feed writes them, and fields a client asks
-for that the event does not have are filled with ``"NaN"`` by the encoder.
+An event is a ``dict`` of field name → value, each value of the JSON type the real feed uses
+for that field (dxFeed's event model): integer fields (times, ids, sequences, flags, indices,
+``Summary.openInterest``, ``Candle.count``) are JSON integers, 0 where the instrument has none;
+floating-point fields are numbers, or the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``
+exactly as the real feed writes non-finite doubles (only there); strings the instrument has
+none of are ``null``. Fields a client asks for that the event does not have are filled with
+``"NaN"`` by the encoder.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ FIELDS: dict[str, list[str]] = {
     "Greeks": [*_BASE, "eventFlags", "index", "time", "sequence", "price", "volatility", "delta",
                "gamma", "theta", "rho", "vega"],
     "Candle": [*_BASE, "eventFlags", "index", "time", "sequence", "count", "open", "high", "low",
-               "close", "volume", "vwap", "bidVolume", "askVolume", "impVolatility",
+               "close", "volume", "VWAP", "bidVolume", "askVolume", "impVolatility",
                "openInterest"],
     "TheoPrice": [*_BASE, "eventFlags", "index", "time", "sequence", "price", "underlyingPrice",
                   "delta", "gamma", "dividend", "interest"],
@@ -54,6 +58,8 @@ FIELDS: dict[str, list[str]] = {
                    "putCallRatio"],
 }  # fmt: skip
 FIELDS["TradeETH"] = list(FIELDS["Trade"])
+"""The spec's field set of each event type (DXL asyncapi ``*Event`` schemas): what a channel
+sends, in this order, for a type its client did not choose fields for."""
 EVENT_TYPES = frozenset(FIELDS)
 INDEXED = frozenset({"Greeks", "TheoPrice", "TimeAndSale", "Underlying", "Candle"})
 
@@ -135,12 +141,12 @@ def build(
             "timeNanoPart": 0,
             "bidTime": ts,
             "bidExchangeCode": code,
-            "bidPrice": tick.bid,
-            "bidSize": "NaN" if index_sizes else tick.bid_size,
+            "bidPrice": num(tick.bid),
+            "bidSize": "NaN" if index_sizes else num(tick.bid_size),
             "askTime": ts,
             "askExchangeCode": code,
-            "askPrice": tick.ask,
-            "askSize": "NaN" if index_sizes else tick.ask_size,
+            "askPrice": num(tick.ask),
+            "askSize": "NaN" if index_sizes else num(tick.ask_size),
         }
     if event_type in ("Trade", "TradeETH"):
         price, size, when, direction = tick.trade
@@ -174,7 +180,7 @@ def build(
             prevDayClosePrice=num(model.round(stats.prev_close)),
             prevDayClosePriceType="FINAL",
             prevDayVolume="NaN" if model.adv <= 0 else num(stats.prev_volume),
-            openInterest=open_interest(model) if model.kind in ("option", "fop") else "NaN",
+            openInterest=open_interest(model) if has_open_interest(model) else 0,  # a long
         )
     elif event_type == "Profile":
         ev.update(_profile(model, tick))
@@ -199,7 +205,7 @@ def build(
                 delta=num(g.delta),
                 gamma=num(g.gamma),
                 dividend=0.0,
-                interest=market.rate,
+                interest=num(market.rate),
             )
     elif event_type == "TimeAndSale":
         price, size, when, direction = tick.trade
@@ -214,15 +220,15 @@ def build(
             size="NaN" if model.adv <= 0 else num(size),
             bidPrice=num(tick.bid),
             askPrice=num(tick.ask),
-            exchangeSaleConditions="",
-            tradeThroughExempt="0",
+            exchangeSaleConditions=None,
+            tradeThroughExempt="\u0000",  # a char; the real feed sends NUL when not exempt
             aggressorSide="BUY" if direction == "UP" else "SELL",
             spreadLeg=False,
             extendedTradingHours=market.session_state(model.collection) != "Open",
             validTick=True,
             type="NEW",
-            buyer="",
-            seller="",
+            buyer=None,
+            seller=None,
         )
     elif event_type == "Underlying":
         ev.update(_underlying(model, tick, flags))
@@ -254,9 +260,15 @@ def candle_event(
         bidVolume="NaN",
         askVolume="NaN",
         impVolatility="NaN",
-        openInterest=open_interest(model) if model and model.kind in ("option", "fop") else "NaN",
+        # a double on Candle (unlike Summary's long)
+        openInterest=float(open_interest(model)) if model and has_open_interest(model) else "NaN",
     )
     return ev
+
+
+def has_open_interest(model: Model) -> bool:
+    """Options and futures carry open interest; equities, indices and crypto have none."""
+    return model.kind in ("option", "fop", "future")
 
 
 def open_interest(model: Model) -> int:
@@ -270,7 +282,7 @@ def _profile(model: Model, tick: Tick) -> dict[str, Any]:
         "description": model.info.description,
         "shortSaleRestriction": "INACTIVE",
         "tradingStatus": "ACTIVE",
-        "statusReason": "",
+        "statusReason": None,
         "haltStartTime": 0,
         "haltEndTime": 0,
         "highLimitPrice": "NaN",
@@ -291,7 +303,7 @@ def _profile(model: Model, tick: Tick) -> dict[str, Any]:
     }
     if spec is not None:
         amount = corporate.dividend_amount(spec)
-        out["beta"] = spec.beta
+        out["beta"] = num(spec.beta)
         if not spec.is_index:
             out["highLimitPrice"] = num(model.round(stats.prev_close * 1.1))
             out["lowLimitPrice"] = num(model.round(stats.prev_close * 0.9))
@@ -300,24 +312,29 @@ def _profile(model: Model, tick: Tick) -> dict[str, Any]:
                 out["freeFloat"] = float(round(spec.market_cap / spec.price * 0.98))
         if amount > 0:
             out["dividendFrequency"] = float(spec.dividend_frequency)
-            out["exDividendAmount"] = amount
+            out["exDividendAmount"] = num(amount)
     return out
+
+
+_INDEX_OPTION_BASE = 50_000_000.0
 
 
 def _underlying(model: Model, tick: Tick, flags: int) -> dict[str, Any]:
     spot = tick.mid
     vol = model.vol
     day = tick.stats.session_date.toordinal()
-    calls = math.floor(model.adv * 0.02 * (0.5 + uniform(model.key, day, 21)))
-    puts = math.floor(model.adv * 0.02 * (0.4 + uniform(model.key, day, 22)))
+    # an index has no volume of its own, but its options trade like a liquid ETF's
+    base = model.adv if model.adv > 0 else _INDEX_OPTION_BASE
+    calls = math.floor(base * 0.02 * (0.5 + uniform(model.key, day, 21)))
+    puts = math.floor(base * 0.02 * (0.4 + uniform(model.key, day, 22)))
     return {
         "eventFlags": flags,
         "index": (tick.ts_ms // 1000) << 32,
         "time": tick.ts_ms,
         "sequence": 0,
-        "volatility": round(smile(vol, spot, spot, 30 / 365), 6),
-        "frontVolatility": round(smile(vol, spot, spot, 7 / 365), 6),
-        "backVolatility": round(smile(vol, spot, spot, 60 / 365), 6),
+        "volatility": num(round(smile(vol, spot, spot, 30 / 365), 6)),
+        "frontVolatility": num(round(smile(vol, spot, spot, 7 / 365), 6)),
+        "backVolatility": num(round(smile(vol, spot, spot, 60 / 365), 6)),
         "callVolume": float(calls),
         "putVolume": float(puts),
         "optionVolume": float(calls + puts),
@@ -335,6 +352,7 @@ __all__ = [
     "applies",
     "build",
     "candle_event",
+    "has_open_interest",
     "num",
     "open_interest",
     "signature",

@@ -1,7 +1,9 @@
 """The front door every REST request passes, in the order the real service applies it:
 
-1. ``User-Agent`` must look like ``<product>/<version>`` — else nginx's HTML
-   "401 Authorization Required" page.
+1. A ``User-Agent`` must be present and non-blank — else nginx's HTML "401 Authorization
+   Required" page. The documented ``<product>/<version>`` form is what clients should send,
+   but the service evidently accepts what Tastytrade's own SDKs send (``tastytrade-sdk-js``,
+   ``tastytrade-sdk-python``, no version), so only a missing or empty one is refused.
 2. Injected REST faults (429 / 500 / hang then 504), when armed by the admin API.
 3. ``Accept-Version: YYYYMMDD`` older than the oldest supported (or not a date) → 406
    ``{"error":{"code":406,"message":"The requested version is not supported."}}``.
@@ -31,7 +33,6 @@ from sandbox.wire import error_response, json_response
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = re.compile(r"^\S+/\S+")
 VERSION = re.compile(r"^\d{8}$")
 PUBLIC_PATHS = ("/oauth/token", "/margin-requirements-public-configuration", "/sessions")
 ACCOUNT_PATH = re.compile(r"^/(?:margin/)?accounts/([^/]+)|^/customers/[^/]+/accounts/([^/]+)")
@@ -66,7 +67,7 @@ class Gateway:
     async def _screen(self, scope: Scope) -> Response | None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         path: str = scope["path"]
-        if not USER_AGENT.match(headers.get("user-agent", "")):
+        if not headers.get("user-agent", "").strip():
             return HTMLResponse(NGINX_401, status_code=401)
         fault = self.faults.take_rest_fault()
         if fault is not None:

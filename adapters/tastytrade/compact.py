@@ -5,14 +5,15 @@ concatenates events of exactly the configured field list (§5.2). A :class:`Layo
 precompiled per event type from that list: when the server's order equals our class order
 an event is one ``tuple.__new__(cls, slice)``; otherwise a precomputed ``itemgetter`` reorders the slice
 and pads fields the server does not send. Non-finite doubles arrive as the strings
-``"NaN"``/``"Infinity"``/``"-Infinity"`` and are converted only in numeric positions, and
-only when the raw frame contains such a string at all. Malformed data raises
-:class:`StreamError`; the caller reports it and skips the frame.
+``"NaN"``/``"Infinity"``/``"-Infinity"`` and are converted only in numeric positions (to
+floats, or to 0 in integer fields), and only when the raw frame contains such a string at all.
+Malformed data raises :class:`StreamError`; the caller reports it and skips the frame.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
@@ -24,6 +25,7 @@ from adapters.tastytrade.events import (
     EventClass,
     MarketEvent,
     field_default,
+    is_integral,
     is_numeric,
     wire_fields,
     wire_name,
@@ -48,6 +50,7 @@ class Layout:
     width: int
     direct: bool
     numeric: tuple[int, ...]
+    integral: frozenset[int]
     getter: Callable[[Sequence[Any]], tuple[Any, ...]] | None
     padding: tuple[Any, ...]
     unknown: tuple[str, ...]
@@ -63,6 +66,7 @@ class Layout:
         position: dict[str, int] = {}
         unknown: list[str] = []
         numeric: list[int] = []
+        integral: set[int] = set()
         for index, wire in enumerate(fields):
             name = by_wire.get(wire.lower())
             if name is None:
@@ -72,6 +76,8 @@ class Layout:
             position.setdefault(name, index)
             if is_numeric(event_cls, name):
                 numeric.append(index)
+                if is_integral(event_cls, name):
+                    integral.add(index)
         if "event_symbol" not in position:
             raise StreamError(
                 f"{event_type} fields lack eventSymbol: {list(fields)}", stream="dxlink"
@@ -93,6 +99,7 @@ class Layout:
             width=width,
             direct=direct,
             numeric=tuple(numeric),
+            integral=frozenset(integral),
             getter=None if direct else itemgetter(*order),
             padding=tuple(padding),
             unknown=tuple(unknown),
@@ -108,7 +115,7 @@ class Layout:
                 raw=_snippet(flat),
             )
         if specials:
-            _convert_specials(flat, width, self.numeric, self.event_type)
+            _convert_specials(flat, width, self.numeric, self.integral, self.event_type)
         # tuple.__new__ straight away: NamedTuple._make adds a Python-level length check that
         # the layout already guarantees (every slice has exactly the class's field count)
         cls: Any = self.cls
@@ -121,19 +128,31 @@ class Layout:
 
 
 def _convert_specials(
-    flat: list[Any], width: int, numeric: tuple[int, ...], event_type: str
+    flat: list[Any],
+    width: int,
+    numeric: tuple[int, ...],
+    integral: frozenset[int],
+    event_type: str,
 ) -> None:
     for base in range(0, len(flat), width):
         for offset in numeric:
             value = flat[base + offset]
             if value.__class__ is str:
-                try:
-                    flat[base + offset] = float(value)
-                except ValueError as exc:
-                    raise StreamError(
-                        f"{event_type}: non-numeric value {value!r} in a numeric field",
-                        stream="dxlink",
-                    ) from exc
+                flat[base + offset] = _number(value, offset in integral, event_type)
+
+
+def _number(value: str, integral: bool, event_type: str) -> float | int:
+    """A number the feed wrote as a string (``"NaN"``, ``"Infinity"``, ``"-Infinity"``): a
+    float, or in an integer field 0 (what a field the instrument has none of holds)."""
+    try:
+        number = float(value)
+    except ValueError as exc:
+        raise StreamError(
+            f"{event_type}: non-numeric value {value!r} in a numeric field", stream="dxlink"
+        ) from exc
+    if integral:
+        return int(number) if math.isfinite(number) else 0
+    return number
 
 
 class CompactDecoder:
@@ -209,10 +228,7 @@ class CompactDecoder:
             for name in cls._fields:
                 value = item.get(wire_name(name), field_default(cls, name))
                 if value.__class__ is str and is_numeric(cls, name):
-                    try:
-                        value = float(value)
-                    except ValueError as exc:
-                        raise StreamError(f"bad number {value!r}", stream="dxlink") from exc
+                    value = _number(value, is_integral(cls, name), str(item.get("eventType")))
                 values.append(value)
             events.append(cls._make(values))
         return events

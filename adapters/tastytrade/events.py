@@ -4,8 +4,11 @@ Each event is a ``typing.NamedTuple``: immutable, ``__slots__ = ()``, attribute 
 name, and built from a decoded COMPACT chunk with one C-level ``_make`` call, which keeps
 decoding within a small factor of the bare JSON parse (see ``bench/dxlink_decode.py``; a
 frozen dataclass costs ~6x more per event). Fields are the DXL specification's fields in
-snake_case, always starting with ``event_symbol`` and ``event_time``. Doubles the feed sends
-as ``"NaN"``/``"Infinity"``/``"-Infinity"`` arrive here as floats. Because these are tuples,
+snake_case, always starting with ``event_symbol`` and ``event_time``; each field has the type
+of the feed's field (dxFeed's event model): ``int`` for times, ids, sequences, flags, indices,
+``Summary.open_interest`` (a long) and ``Candle.count``; ``float`` for doubles (the feed's
+``"NaN"``/``"Infinity"``/``"-Infinity"`` arrive as float NaN/±inf; the same strings in an
+integer field arrive as 0); ``str | None`` for text (``None`` where the feed sends ``null``). Because these are tuples,
 compare events of one type only (``type(a) is type(b) and a == b``).
 """
 
@@ -107,7 +110,7 @@ class Summary(NamedTuple):
     prev_day_close_price: float
     prev_day_close_price_type: str | None
     prev_day_volume: float
-    open_interest: float
+    open_interest: int  # a long on the feed: 0 where the instrument has none
 
 
 class Profile(NamedTuple):
@@ -155,7 +158,7 @@ class Candle(NamedTuple):
     index: int  # type: ignore[assignment]  # shadows tuple.index on purpose
     time: int
     sequence: int
-    count: float  # type: ignore[assignment]  # shadows tuple.count on purpose
+    count: int  # type: ignore[assignment]  # shadows tuple.count on purpose
     open: float
     high: float
     low: float
@@ -298,6 +301,11 @@ def is_numeric(cls: EventClass, field: str) -> bool:
     return FIELD_TYPES[cls.__name__][field] in (float, int)
 
 
+def is_integral(cls: EventClass, field: str) -> bool:
+    """Whether a field is an integer on the feed (a non-finite value there reads as 0)."""
+    return FIELD_TYPES[cls.__name__][field] is int
+
+
 def field_default(cls: EventClass, field: str) -> object:
     """What a field holds when the server does not send it: NaN, 0 or None by its type."""
     kind = FIELD_TYPES[cls.__name__][field]
@@ -333,6 +341,7 @@ __all__ = [
     "event_type_of",
     "field_default",
     "is_empty_snapshot",
+    "is_integral",
     "is_numeric",
     "is_remove",
     "is_snapshot_begin",

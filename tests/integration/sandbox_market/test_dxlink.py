@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import orjson
 import pytest
@@ -333,3 +334,84 @@ async def test_protocol_errors(dx: DxClient) -> None:
     await dx.send({"type": "CHANNEL_REQUEST", "channel": 27, "service": "FEED",
                    "parameters": {"contract": "AUTO"}})  # fmt: skip
     assert (await dx.expect("CHANNEL_OPENED"))["channel"] == 27  # still usable
+
+
+def decode_by_announced(frames: list[dict[str, Any]], channel: int) -> list[dict[str, Any]]:
+    """Decode COMPACT data the way dxFeed's own client does: by the fields the server last
+    announced in ``FEED_CONFIG.eventFields`` (merged per type), reading only the first
+    ``[type, values]`` pair of a frame. Fails on data of a type that was never announced."""
+    announced: dict[str, list[str]] = {}
+    out: list[dict[str, Any]] = []
+    for frame in frames:
+        if frame.get("channel") != channel:
+            continue
+        if frame["type"] == "FEED_CONFIG":
+            announced.update(frame.get("eventFields") or {})
+        elif frame["type"] == "FEED_DATA":
+            data = frame["data"]
+            assert len(data) == 2, "one event type per frame"
+            event_type, values = data
+            names = announced.get(event_type)
+            assert names is not None, f"{event_type} data before its fields were announced"
+            assert len(values) % len(names) == 0, (event_type, len(values), names)
+            for i in range(0, len(values), len(names)):
+                out.append(
+                    {
+                        "eventType": event_type,
+                        **dict(zip(names, values[i : i + len(names)], strict=True)),
+                    }
+                )
+    return out
+
+
+async def test_default_fields_are_announced_before_data(dx: DxClient) -> None:
+    """A client that chooses no fields (as Tastytrade's JS SDK) can decode every frame."""
+    config = await dx.open_feed(19, None, aggregation=0.1)
+    assert "eventFields" not in config  # nothing subscribed yet: the lazy reply
+    types = ["Quote", "Trade", "Summary", "Profile"]
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 19, "add": [
+        {"type": t, "symbol": s} for t in types for s in ("SPY", "BTC/USD:CXTALP")]})  # fmt: skip
+
+    async def all_arrived() -> bool:
+        await dx.recv()
+        got = {(e["eventType"], e["eventSymbol"]) for e in decode_by_announced(dx.frames, 19)}
+        return got >= {(t, s) for t in types for s in ("SPY", "BTC/USD:CXTALP")}
+
+    await eventually(all_arrived, timeout=15)
+    configs = [f for f in dx.frames if f["type"] == "FEED_CONFIG" and f["channel"] == 19]
+    announced = {t: f for c in configs for t, f in (c.get("eventFields") or {}).items()}
+    assert announced == {t: FIELDS[t] for t in types}
+    events = decode_by_announced(dx.frames, 19)
+    spy = next(e for e in events if e["eventType"] == "Summary" and e["eventSymbol"] == "SPY")
+    assert spy["openInterest"] == 0  # an integer field: 0 for an ETF, never "NaN"
+
+
+async def test_changed_fields_are_announced_before_data_in_the_new_layout(dx: DxClient) -> None:
+    await dx.open_feed(21, None)
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 21,
+                   "add": [{"type": "Quote", "symbol": "BTC/USD:CXTALP"}]})  # fmt: skip
+    await eventually(lambda: _recv_until(dx, 21), timeout=10)
+    narrow = ["eventSymbol", "bidPrice", "askPrice"]
+    await dx.send({"type": "FEED_SETUP", "channel": 21, "acceptAggregationPeriod": 0,
+                   "acceptDataFormat": "COMPACT", "acceptEventFields": {"Quote": narrow}})  # fmt: skip
+
+    async def narrow_data() -> bool:
+        await dx.recv()
+        return any(len(e) == 4 for e in decode_by_announced(dx.frames, 21))
+
+    await eventually(narrow_data, timeout=10)
+    events = decode_by_announced(dx.frames, 21)  # every frame decodes by its announcement
+    assert all(e["eventSymbol"] == "BTC/USD:CXTALP" for e in events)
+    assert all(0 < e["bidPrice"] < e["askPrice"] for e in events)
+
+
+async def test_ignored_field_choices_fall_back_to_announced_defaults(dx: DxClient) -> None:
+    await dx.open_feed(23, {"Quote": [], "NotAType": ["eventSymbol"]})
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 23,
+                   "add": [{"type": "Quote", "symbol": "SPY"}]})  # fmt: skip
+    await eventually(lambda: _recv_until(dx, 23), timeout=10)
+    configs = [f for f in dx.frames if f["type"] == "FEED_CONFIG" and f["channel"] == 23]
+    assert [c["eventFields"] for c in configs if "eventFields" in c] == [{"Quote": FIELDS["Quote"]}]
+    (spy, *_) = decode_by_announced(dx.frames, 23)
+    assert (spy["eventType"], spy["eventSymbol"]) == ("Quote", "SPY")
+    assert 0 < spy["bidPrice"] < spy["askPrice"]

@@ -82,18 +82,24 @@ async def test_access_tokens_expire_and_a_refresh_mints_a_new_one() -> None:
         assert response.status_code == 200
 
 
-async def test_user_agent_is_required_in_product_version_form(session: Session) -> None:
-    for agent in ("", "curl"):
-        response = await session.client.get(
-            "/customers/me", headers={**session.auth, "User-Agent": agent}
-        )
+async def test_a_blank_user_agent_is_refused_and_the_sdks_own_are_accepted(
+    session: Session,
+) -> None:
+    missing = session.client.build_request("GET", "/customers/me", headers=session.auth)
+    del missing.headers["User-Agent"]
+    for response in (
+        await session.client.get("/customers/me", headers={**session.auth, "User-Agent": ""}),
+        await session.client.send(missing),
+    ):
         assert response.status_code == 401
         assert response.headers["content-type"].startswith("text/html")
         assert "401 Authorization Required" in response.text
-    ok = await session.client.get(
-        "/customers/me", headers={**session.auth, "User-Agent": "my-app/2.1"}
-    )
-    assert ok.status_code == 200
+    # the documented <product>/<version> form, and what Tastytrade's own SDKs send (no version)
+    for agent in ("my-app/2.1", "tastytrade-sdk-js", "tastytrade-sdk-python"):
+        ok = await session.client.get(
+            "/customers/me", headers={**session.auth, "User-Agent": agent}
+        )
+        assert ok.status_code == 200, agent
 
 
 async def test_accept_version_older_than_supported_is_406(session: Session) -> None:

@@ -1,21 +1,15 @@
 """Somebody else's client, unchanged: tastyware's `tastytrade` SDK 13.2.3 against the sandbox.
 
-Only its base URLs are repointed (module constants). This is the sandbox's promise: a client
-written against the real API works against it unchanged.
+Only its base URLs are repointed (module constants; see conftest). This is the sandbox's
+promise: a client written against the real API works against it unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import replace
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import anyio
 import pytest
-import pytest_asyncio
-import tastytrade.session as tw_session
-import tastytrade.streamer as tw_streamer
 from tastytrade import Account, AlertStreamer, DXLinkStreamer, Session
 from tastytrade.dxfeed import Quote
 from tastytrade.instruments import Equity, NestedOptionChain
@@ -32,8 +26,6 @@ from tastytrade.order import (
 )
 from tastytrade.watchlists import PrivateWatchlist, PublicWatchlist
 
-from sandbox.config import SandboxConfig
-from sandbox.server import SandboxServer
 from tests.support import eventually
 
 pytestmark = [
@@ -42,27 +34,6 @@ pytestmark = [
     # tastyware's own HTTP stack warns about its own call style; not ours to fix
     pytest.mark.filterwarnings("ignore::DeprecationWarning:httpx2.*"),
 ]
-
-# a Tuesday 09:00 CT: US equities are in their regular session whenever CI runs
-OPEN_MARKET = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def session() -> AsyncIterator[Session]:
-    server = SandboxServer(replace(SandboxConfig(), port=0, clock_start=OPEN_MARKET))
-    await server.start()
-    saved = (getattr(tw_session, "API_URL"), tw_streamer.STREAMER_URL)  # noqa: B009
-    setattr(tw_session, "API_URL", server.base_url)  # noqa: B010
-    tw_streamer.STREAMER_URL = server.streamer_url
-    try:
-        sess = Session(server.config.client_secret, server.config.refresh_token)
-        async with sess:
-            await sess.refresh()
-            yield sess
-    finally:
-        setattr(tw_session, "API_URL", saved[0])  # noqa: B010
-        tw_streamer.STREAMER_URL = saved[1]
-        await server.stop()
 
 
 async def test_account_reads(session: Session) -> None:

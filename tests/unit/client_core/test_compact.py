@@ -202,3 +202,22 @@ def test_candles_decode_to_what_was_encoded(rows: list[tuple[str, Any, int]]) ->
         assert event.index == index
         expected = float(price) if isinstance(price, str) else price
         assert (math.isnan(event.close) and math.isnan(expected)) or event.close == expected
+
+
+def test_integer_fields_stay_integers_and_read_non_finite_as_zero() -> None:
+    decoder = CompactDecoder()
+    decoder.configure("Summary", ["eventSymbol", "openInterest", "prevDayVolume", "dayId"])
+    raw = '["Summary",["SPY",0,"NaN",20500,"/ESZ26:XCME","NaN",1.5E6,20500]]'
+    spy, future = decoder.decode(json.loads(raw), raw)
+    assert isinstance(spy, Summary)
+    assert isinstance(future, Summary)
+    assert spy.open_interest == 0
+    assert type(spy.open_interest) is int
+    assert math.isnan(spy.prev_day_volume)  # a double keeps its NaN
+    assert future.open_interest == 0  # "NaN" in a long field: what a field with none holds
+    assert type(future.open_interest) is int
+    assert future.prev_day_volume == 1_500_000.0
+    full = decoder.decode([{"eventType": "Candle", "eventSymbol": "X{=1d}", "count": "NaN"}])
+    assert isinstance(full[0], Candle)
+    assert full[0].count == 0
+    assert type(full[0].count) is int
