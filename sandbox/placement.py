@@ -1,5 +1,10 @@
 """Placing, dry-running, cancelling, replacing and editing single orders (the REST side of the
-engine), with fees and the buying-power effect computed on a copy of the ledger."""
+engine), with fees and the buying-power effect computed on a copy of the ledger.
+
+A dry-run is validated exactly like the placement it previews (one code path, :meth:`checked`):
+a body that is not an order is a 400 ``invalid_request``, an order that placement would refuse is
+the same 422 ``preflight_check_failure`` with the same nested ``errors``; only an order that
+would be accepted gets its 201 preview (``warnings`` included)."""
 
 from __future__ import annotations
 
@@ -25,6 +30,14 @@ CANCELLABLE = ("Received", "Routed", "In Flight", "Live", "Contingent")
 
 def preflight_error(errors: list[dict[str, Any]]) -> OrderError:
     return OrderError(422, "preflight_check_failure", "One or more preflight checks failed", errors)
+
+
+def parse_request(body: Any, account_number: str) -> Order:
+    """``body`` as an :class:`Order`, or the API's 400 ``invalid_request`` naming the field."""
+    try:
+        return parse_order(body, account_number)
+    except OrderRequestError as exc:
+        raise OrderError(400, "invalid_request", str(exc)) from exc
 
 
 class PlacementMixin:
@@ -165,15 +178,20 @@ class PlacementMixin:
 
     # ----- placement ------------------------------------------------------------------------
     def evaluate(
-        self, account_number: str, body: Any, ledger: AccountLedger | None = None
+        self,
+        account_number: str,
+        body: Any,
+        ledger: AccountLedger | None = None,
+        *,
+        tolerate: tuple[str, ...] = (),
     ) -> tuple[Order, Preflight, dict[str, Any], dict[str, Any]]:
-        """Parse and preflight a NewOrder; returns order, preflight, bp effect, fee calc."""
-        try:
-            order = parse_order(body, account_number)
-        except OrderRequestError as exc:
-            raise OrderError(400, "invalid_request", str(exc)) from exc
+        """Parse and preflight a NewOrder; returns order, preflight, bp effect, fee calc.
+        ``tolerate`` drops error codes that do not apply (a replacement may close what its
+        original closes)."""
+        order = parse_request(body, account_number)
         ledger = ledger or self.ledger(account_number)
         pf = check(order, ledger, self.market, self.market.clock.now())
+        pf.errors = [e for e in pf.errors if e.code not in tolerate]
         if pf.errors:
             return order, pf, {}, {}
         books = self.books(order) or {}
@@ -186,41 +204,26 @@ class PlacementMixin:
         qty = sum((leg.quantity for leg in order.legs), ZERO)
         return order, pf, bpe, fee_calculation_wire(fees, qty or None)
 
-    def dry_run(self, account_number: str, body: Any) -> dict[str, Any]:
-        order, pf, bpe, fees = self.evaluate(account_number, body)
-        order.status = "Received"
-        data: dict[str, Any] = {
-            "order": order.to_wire(),
-            "warnings": [w.to_wire() for w in pf.warnings],
-            "buying-power-effect": bpe or self._empty_bpe(account_number),
-            "fee-calculation": fees or fee_calculation_wire(Fees()),
-        }
+    def checked(
+        self, account_number: str, body: Any, *, tolerate: tuple[str, ...] = ()
+    ) -> tuple[Order, Preflight, dict[str, Any]]:
+        """What placement and dry-run share: parse, preflight, refuse (400 / 422) or return the
+        order, its preflight and the rest of the ``PlacedOrderResponse`` (warnings, effects,
+        fees)."""
+        order, pf, bpe, fees = self.evaluate(account_number, body, tolerate=tolerate)
         if pf.errors:
-            data["errors"] = [e.to_wire() for e in pf.errors]
-        return data
+            raise preflight_error([e.to_wire() for e in pf.errors])
+        response = {
+            "warnings": [w.to_wire() for w in pf.warnings],
+            "buying-power-effect": bpe,
+            "fee-calculation": fees,
+        }
+        return order, pf, response
 
-    def _empty_bpe(self, account_number: str) -> dict[str, Any]:
-        current = dec(figures(self.ledger(account_number), self.mark).derivative_buying_power)
-        out: dict[str, Any] = {}
-        for key in (
-            "change-in-margin-requirement",
-            "change-in-buying-power",
-            "isolated-order-margin-requirement",
-        ):
-            out[key] = "0.0"
-            out[f"{key}-effect"] = "None"
-        out.update(
-            {
-                "current-buying-power": current,
-                "current-buying-power-effect": "Credit",
-                "new-buying-power": current,
-                "new-buying-power-effect": "Credit",
-                "is-spread": False,
-                "impact": "0.0",
-                "effect": "None",
-            }
-        )
-        return out
+    def dry_run(self, account_number: str, body: Any) -> dict[str, Any]:
+        order, _pf, response = self.checked(account_number, body)
+        order.status = "Received"
+        return {"order": order.to_wire(), **response}
 
     def admit(self, order: Order, pf: Preflight, *, status: str | None = None) -> Order:
         """Give a preflighted order its id and first status and start tracking it."""
@@ -247,16 +250,9 @@ class PlacementMixin:
         return order
 
     def place(self, account_number: str, body: Any) -> dict[str, Any]:
-        order, pf, bpe, fees = self.evaluate(account_number, body)
-        if pf.errors:
-            raise preflight_error([e.to_wire() for e in pf.errors])
+        order, pf, response = self.checked(account_number, body)
         self.admit(order, pf)
-        return {
-            "order": order.to_wire(),
-            "warnings": [w.to_wire() for w in pf.warnings],
-            "buying-power-effect": bpe,
-            "fee-calculation": fees,
-        }
+        return {"order": order.to_wire(), **response}
 
     def get_order(self, account_number: str, order_id: int) -> Order:
         order = self.state.orders.get(order_id)
@@ -304,12 +300,11 @@ class PlacementMixin:
             }
             for leg in original.legs
         ]
+        order, pf, response = self.checked(
+            account_number, merged, tolerate=("closing_quantity_exceeds_position",)
+        )
         if dry_run:
-            return self.dry_run(account_number, merged)
-        order, pf, _bpe, _fees = self.evaluate(account_number, merged)
-        pf.errors = [e for e in pf.errors if e.code != "closing_quantity_exceeds_position"]
-        if pf.errors:
-            raise preflight_error([e.to_wire() for e in pf.errors])
+            return {"order": order.to_wire(), **response}
         order.replaces_order_id = original.id
         self.admit(order, pf, status="Contingent")
         original.replacing_order_id = order.id
@@ -324,7 +319,7 @@ class PlacementMixin:
         order = self.get_order(account_number, order_id)
         if order.status not in ("Live", "Received", "Contingent") or not isinstance(body, dict):
             raise OrderError(422, "cannot_update_order", "the order could not be edited")
-        probe = parse_order({**order.to_wire(), **body}, account_number)
+        probe = parse_request({**order.to_wire(), **body}, account_number)
         probe.legs = [
             Leg(leg.instrument_type, leg.symbol, leg.action, leg.quantity, leg.remaining)
             for leg in order.legs
@@ -344,4 +339,4 @@ class PlacementMixin:
         return order
 
 
-__all__ = ["CANCELLABLE", "PlacementMixin", "preflight_error"]
+__all__ = ["CANCELLABLE", "PlacementMixin", "parse_request", "preflight_error"]

@@ -34,6 +34,8 @@ PREFLIGHT_CODES = {
     "invalid_quantity": "Quantity must be positive.",
     "fractional_quantity_not_allowed": "Only whole quantities can be traded for this instrument.",
     "missing_price": "Limit orders need price and price-effect.",
+    "invalid_price": "Price must not be negative; its direction is price-effect.",
+    "invalid_stop_trigger": "Stop trigger must be positive.",
     "price_not_allowed": "Market, Stop and Notional orders must not have a price.",
     "missing_stop_trigger": "Stop orders need a stop-trigger.",
     "market_order_single_leg": "Market orders must have exactly one leg.",
@@ -180,8 +182,12 @@ def _check_pricing(order: Order, instruments: list[InstrumentLike], pf: Prefligh
         pf.error("missing_price")
     if kind in ("Market", "Stop", "Notional Market") and order.price is not None:
         pf.error("price_not_allowed")
+    if order.price is not None and order.price < 0:
+        pf.error("invalid_price")
     if kind in ("Stop", "Stop Limit") and order.stop_trigger is None:
         pf.error("missing_stop_trigger")
+    elif order.stop_trigger is not None and order.stop_trigger <= 0:
+        pf.error("invalid_stop_trigger")
     opening = any(not _is_closing(leg.action) for leg in order.legs)
     if kind == "Market":
         if len(order.legs) != 1:
