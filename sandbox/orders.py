@@ -24,6 +24,7 @@ TIME_IN_FORCE = ("Day", "GTC", "GTD", "Ext", "Ext Overnight", "GTC Ext", "GTC Ex
 ACTIONS = ("Buy to Open", "Sell to Open", "Buy to Close", "Sell to Close", "Buy", "Sell")
 VENUE = "MARKET_SIMULATOR_A"
 MAX_DELAY_SECONDS = 30 * 86400.0
+MAX_TEXT = 255  # free-text fields echoed back (external-identifier, source, …)
 
 
 class OrderRequestError(ValueError):
@@ -267,6 +268,22 @@ def _decimal(body: dict[str, Any], key: str, field: str | None = None) -> Decima
         raise OrderRequestError(str(exc)) from None
 
 
+def _text(body: dict[str, Any], key: str) -> str | None:
+    """``body[key]`` when it is text the API can echo back (UTF-8, at most 255 characters)."""
+    raw = body.get(key)
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise OrderRequestError(f"{key} must be a string")
+    if len(raw) > MAX_TEXT:
+        raise OrderRequestError(f"{key} must be at most {MAX_TEXT} characters")
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise OrderRequestError(f"{key} must be valid UTF-8 text") from None
+    return raw
+
+
 def parse_order(body: Any, account_number: str) -> Order:
     """A NewOrder body (kebab-case) → :class:`Order`; unknown keys are ignored."""
     if not isinstance(body, dict):
@@ -300,15 +317,15 @@ def parse_order(body: Any, account_number: str) -> Order:
         order_type=str(body.get("order-type", "")),
         legs=legs,
         price=_decimal(body, "price"),
-        price_effect=body.get("price-effect"),
+        price_effect=_text(body, "price-effect"),
         stop_trigger=_decimal(body, "stop-trigger"),
         value=_decimal(body, "value"),
-        value_effect=body.get("value-effect"),
-        gtc_date=body.get("gtc-date"),
+        value_effect=_text(body, "value-effect"),
+        gtc_date=_text(body, "gtc-date"),
         size=size,
-        external_identifier=body.get("external-identifier"),
-        source=body.get("source"),
-        partition_key=body.get("partition-key"),
+        external_identifier=_text(body, "external-identifier"),
+        source=_text(body, "source"),
+        partition_key=_text(body, "partition-key"),
         preflight_id=body.get("preflight-id")
         if isinstance(body.get("preflight-id"), int)
         else None,

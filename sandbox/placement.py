@@ -40,6 +40,14 @@ def parse_request(body: Any, account_number: str) -> Order:
         raise OrderError(400, "invalid_request", str(exc)) from exc
 
 
+def fill_quantity(order: Order, leg: Leg, prices: dict[str, Decimal]) -> Decimal:
+    """Units a fill of ``leg`` would move: what remains of it, or for a notional order its
+    value at the estimated price (0 when there is no price to convert at)."""
+    if order.order_type == "Notional Market" and order.value and prices.get(leg.symbol):
+        return order.value / prices[leg.symbol]
+    return leg.remaining if leg.remaining else leg.quantity
+
+
 class PlacementMixin:
     config: SandboxConfig
     market: MarketLike
@@ -78,9 +86,7 @@ class PlacementMixin:
             inst = self.instrument(leg.symbol)
             if inst is None:
                 continue
-            qty = leg.remaining if leg.remaining else leg.quantity
-            if order.order_type == "Notional Market" and order.value and prices.get(leg.symbol):
-                qty = order.value / prices[leg.symbol]
+            qty = fill_quantity(order, leg, prices)
             fees += leg_fees(
                 inst.instrument_type, leg.action, qty, prices.get(leg.symbol, ZERO), inst.multiplier
             )
@@ -93,7 +99,8 @@ class PlacementMixin:
         now = self.market.clock.now()
         for leg in order.legs:
             inst = self.instrument(leg.symbol)
-            if inst is None or leg.symbol not in prices:
+            qty = fill_quantity(order, leg, prices)
+            if inst is None or leg.symbol not in prices or not qty:
                 continue
             template = Position(
                 order.account_number,
@@ -103,8 +110,7 @@ class PlacementMixin:
                 inst.streamer_symbol,
                 inst.multiplier,
             )
-            qty = leg.quantity if leg.is_buy else -leg.quantity
-            sim.fill(template, qty, prices[leg.symbol], Fees(), now)
+            sim.fill(template, qty if leg.is_buy else -qty, prices[leg.symbol], Fees(), now)
         return sim
 
     def buying_power_effect(
@@ -126,11 +132,9 @@ class PlacementMixin:
         now = self.market.clock.now()
         for leg in order.legs:
             inst = self.instrument(leg.symbol)
-            if inst is None:
+            qty = fill_quantity(order, leg, prices)
+            if inst is None or not qty:
                 continue
-            qty = leg.remaining if leg.remaining else leg.quantity
-            if order.order_type == "Notional Market" and order.value and prices.get(leg.symbol):
-                qty = order.value / prices[leg.symbol]
             template = Position(
                 order.account_number,
                 inst.symbol,
@@ -286,6 +290,8 @@ class PlacementMixin:
         merged.update({k: v for k, v in body.items() if k != "legs"})
         legs = body.get("legs")
         if legs:
+            if not isinstance(legs, list) or not all(isinstance(leg, dict) for leg in legs):
+                raise OrderError(400, "invalid_request", "legs must be an array of objects")
             sent = [(str(leg.get("symbol")), str(leg.get("action"))) for leg in legs]
             if sent != [(leg.symbol, leg.action) for leg in original.legs]:
                 raise preflight_error(
@@ -339,4 +345,4 @@ class PlacementMixin:
         return order
 
 
-__all__ = ["CANCELLABLE", "PlacementMixin", "parse_request", "preflight_error"]
+__all__ = ["CANCELLABLE", "PlacementMixin", "fill_quantity", "parse_request", "preflight_error"]

@@ -8,7 +8,7 @@ Documented codes are used where known (``cant_buy_for_credit``, ``closing_with_n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sandbox.expiration import option_terms
@@ -43,6 +43,7 @@ PREFLIGHT_CODES = {
     "stop_order_gtc_not_allowed": "Opening stop orders cannot be GTC.",
     "market_closed": "Opening market orders cannot be submitted while the market is closed.",
     "missing_gtc_date": "GTD orders need a gtc-date.",
+    "invalid_gtc_date": "gtc-date must be a date (YYYY-MM-DD).",
     "extended_hours_equity_only": "Extended-hours time-in-force is for single-leg equity orders.",
     "invalid_notional_order": "Notional orders need one leg, a value and no quantity.",
     "notional_not_eligible": "This instrument cannot be traded by notional value.",
@@ -87,6 +88,14 @@ def tradable_states(time_in_force: str) -> tuple[str, ...]:
     if time_in_force in ("Ext", "GTC Ext"):
         return ("Open", "Extended", "Pre-market")
     return ("Open",)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 def _is_closing(action: str) -> bool:
@@ -198,6 +207,8 @@ def _check_pricing(order: Order, instruments: list[InstrumentLike], pf: Prefligh
         pf.error("stop_order_gtc_not_allowed")
     if tif == "GTD" and not order.gtc_date:
         pf.error("missing_gtc_date")
+    elif order.gtc_date is not None and not _is_date(order.gtc_date):
+        pf.error("invalid_gtc_date")
     if tif in EXT_TIFS and (len(order.legs) != 1 or instruments[0].instrument_type != "Equity"):
         pf.error("extended_hours_equity_only")
     if kind == "Notional Market":
