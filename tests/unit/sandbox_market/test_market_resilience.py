@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from sandbox.__main__ import parse_args
 from sandbox.clock import EARLIEST, LATEST, MAX_SPEED, SimClock
 from sandbox.market import Market
 from sandbox.quotes import Tick
@@ -137,3 +138,19 @@ def test_a_fast_clock_stops_at_the_end_of_its_range_and_the_market_still_prices(
         edge_market = Market(seed=42, clock=SimClock(edge, speed=0))
         assert edge_market.book("SPY").ask > 0
         assert edge_market.session_state("CME") in ("Open", "Closed")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--clock-start", "9999-12-31T23:59:59"], "the clock stays within"),
+        (["--clock-speed", "nan"], "speed must be between"),
+    ],
+)
+def test_the_command_line_refuses_a_clock_it_cannot_run(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        parse_args(argv)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
