@@ -21,6 +21,7 @@ MAX_MAGNITUDE = Decimal(10) ** 9
 MAX_PLACES = 10
 MAX_TEXT = 64  # longer number texts are refused before parsing
 
+MAX_TEXT_FIELD = 255  # free text echoed back (external-identifier, source, …)
 MAX_FAULT_SECONDS = 86_400.0  # freezes, fill delays, hangs: at most a simulated day
 MAX_FAULT_COUNT = 10_000  # REST failures, order rejections armed at once
 CLOSE_CODES = (1000, 4999)  # websocket close codes a server may send
@@ -121,6 +122,22 @@ def fault_count(raw: Any, field: str = "count") -> int:
     return integer(raw, field, minimum=0, maximum=MAX_FAULT_COUNT)
 
 
+def text(raw: Any, field: str, *, max_length: int = MAX_TEXT_FIELD) -> str | None:
+    """``raw`` as text the sandbox can store and echo back: ``None`` stays ``None``; otherwise
+    a string of at most ``max_length`` characters that encodes as UTF-8 (no lone surrogates)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise InputError(field, "must be a string")
+    if len(raw) > max_length:
+        raise InputError(field, f"must be at most {max_length} characters")
+    try:
+        raw.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(field, "must be valid UTF-8 text") from None
+    return raw
+
+
 def close_code(raw: Any, field: str = "code") -> int:
     return integer(raw, field, minimum=CLOSE_CODES[0], maximum=CLOSE_CODES[1])
 
@@ -131,6 +148,7 @@ __all__ = [
     "MAX_FAULT_SECONDS",
     "MAX_MAGNITUDE",
     "MAX_PLACES",
+    "MAX_TEXT_FIELD",
     "InputError",
     "close_code",
     "decimal",
@@ -138,4 +156,5 @@ __all__ = [
     "fault_seconds",
     "integer",
     "real",
+    "text",
 ]

@@ -24,7 +24,6 @@ TIME_IN_FORCE = ("Day", "GTC", "GTD", "Ext", "Ext Overnight", "GTC Ext", "GTC Ex
 ACTIONS = ("Buy to Open", "Sell to Open", "Buy to Close", "Sell to Close", "Buy", "Sell")
 VENUE = "MARKET_SIMULATOR_A"
 MAX_DELAY_SECONDS = 30 * 86400.0
-MAX_TEXT = 255  # free-text fields echoed back (external-identifier, source, …)
 
 
 class OrderRequestError(ValueError):
@@ -269,19 +268,11 @@ def _decimal(body: dict[str, Any], key: str, field: str | None = None) -> Decima
 
 
 def _text(body: dict[str, Any], key: str) -> str | None:
-    """``body[key]`` when it is text the API can echo back (UTF-8, at most 255 characters)."""
-    raw = body.get(key)
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        raise OrderRequestError(f"{key} must be a string")
-    if len(raw) > MAX_TEXT:
-        raise OrderRequestError(f"{key} must be at most {MAX_TEXT} characters")
+    """``body[key]`` as text the API can echo back (see :func:`sandbox.bounds.text`)."""
     try:
-        raw.encode("utf-8")
-    except UnicodeEncodeError:
-        raise OrderRequestError(f"{key} must be valid UTF-8 text") from None
-    return raw
+        return bounds.text(body.get(key), key)
+    except bounds.InputError as exc:
+        raise OrderRequestError(str(exc)) from None
 
 
 def parse_order(body: Any, account_number: str) -> Order:

@@ -210,3 +210,22 @@ async def test_the_python_twin_refuses_the_same_values(api: Api) -> None:
     with pytest.raises(ValueError, match="2199"):
         admin.set_clock(datetime(9999, 12, 31, tzinfo=UTC))
     assert admin.faults.status()["pending-rest-faults"] == []
+
+
+# ----- quote alerts: the same bounds --------------------------------------------------------
+@pytest.mark.parametrize(
+    "extra",
+    [
+        b'"threshold": "NaN"',
+        b'"threshold": 1e400',
+        b'"threshold": "1e999999999"',
+        b'"threshold": "200", "expires-at": 100000000000000000000000',
+        b'"threshold": "200", "dx-symbol": "\\ud800"',
+    ],
+)
+async def test_quote_alert_numbers_and_text_out_of_bounds_are_400(api: Api, extra: bytes) -> None:
+    body = b'{"symbol": "AAPL", "field": "Last", "operator": ">", ' + extra + b"}"
+    response = await post_raw(api, "/quote-alerts", body)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["code"] == "invalid_request"
+    assert api.runtime.state.alerts == {}
