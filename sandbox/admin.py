@@ -284,9 +284,9 @@ def admin_routes(admin: SandboxAdmin) -> list[BaseRoute]:
                 raw = await request.body()
                 if raw:
                     try:
-                        body = await request.json()
-                    except ValueError:
-                        return error_response(400, "invalid_request", "body must be JSON")
+                        body = await bounds.json_body(request)
+                    except bounds.InputError as exc:
+                        return error_response(400, "invalid_request", str(exc))
             if not isinstance(body, dict):
                 return error_response(400, "invalid_request", "body must be a JSON object")
             try:

@@ -88,9 +88,9 @@ class QuoteAlerts:
 
         async def create(request: Request) -> Response:
             try:
-                body = await request.json()
-            except ValueError:
-                return error_response(400, "invalid_request", "body must be JSON")
+                body = await bounds.json_body(request)
+            except bounds.InputError as exc:
+                return error_response(400, "invalid_request", str(exc))
             if not isinstance(body, dict):
                 return error_response(400, "invalid_request", "body must be a JSON object")
             symbol, field, operator = body.get("symbol"), body.get("field"), body.get("operator")
@@ -103,12 +103,12 @@ class QuoteAlerts:
             try:
                 threshold = bounds.decimal(body.get("threshold"), "threshold")
                 expires: int | str | None = body.get("expires-at")
-                if isinstance(expires, int) and not isinstance(expires, bool):
+                if isinstance(expires, bool) or not isinstance(expires, int | str | None):
+                    raise bounds.InputError("expires-at", "must be epoch ms or a date-time string")
+                if isinstance(expires, int):
                     expires = bounds.integer(expires, "expires-at", minimum=0, maximum=2**53)
                 else:
-                    expires = bounds.text(
-                        expires if isinstance(expires, str) else None, "expires-at"
-                    )
+                    expires = bounds.text(expires, "expires-at")
                 dx_symbol = bounds.text(body.get("dx-symbol") or None, "dx-symbol")
             except bounds.InputError as exc:
                 return error_response(400, "invalid_request", str(exc))

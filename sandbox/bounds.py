@@ -17,6 +17,9 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
+from starlette.requests import Request
+
 MAX_MAGNITUDE = Decimal(10) ** 9
 MAX_PLACES = 10
 MAX_TEXT = 64  # longer number texts are refused before parsing
@@ -36,6 +39,17 @@ class InputError(ValueError):
         super().__init__(f"{field} {reason}")
         self.field = field
         self.reason = reason
+
+
+async def json_body(request: Request) -> Any:
+    """The request body as strict JSON (no ``NaN``/``Infinity`` literals, no number that is
+    infinite as a double, no lone surrogates, nesting at most 1024 deep), else
+    :class:`InputError` — never a ``RecursionError`` from a body of ten thousand ``[``."""
+    raw = await request.body()
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InputError("body", f"must be JSON ({exc})") from None
 
 
 def _number_text(raw: Any, field: str) -> str:
@@ -155,6 +169,7 @@ __all__ = [
     "fault_count",
     "fault_seconds",
     "integer",
+    "json_body",
     "real",
     "text",
 ]

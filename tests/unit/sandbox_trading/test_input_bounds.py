@@ -66,11 +66,25 @@ async def test_unusable_numbers_are_400_naming_the_field(
     assert api.runtime.state.orders == {}
 
 
-async def test_a_json_number_beyond_float_range_is_400(api: Api) -> None:
-    body = orjson.dumps(equity_order()).replace(b'"quantity":10', b'"quantity":1e400')
-    response = await post_raw(api, f"{ORDERS}/dry-run", body)
+@pytest.mark.parametrize(
+    "body",
+    [
+        orjson.dumps(equity_order()).replace(b'"quantity":10', b'"quantity":1e400'),
+        orjson.dumps(equity_order()).replace(b'"quantity":10', b'"quantity":NaN'),
+        orjson.dumps(equity_order()).replace(b'"AAPL"', b'"\\ud800"'),
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than any parser's recursion
+    ],
+    ids=["number-1e400", "nan-literal", "lone-surrogate", "nested-100000-deep"],
+)
+@pytest.mark.parametrize(
+    "path", [f"{ORDERS}/dry-run", ORDERS, f"/margin/accounts/{ACCOUNT}/dry-run", "/quote-alerts"]
+)
+async def test_a_body_that_is_not_strict_json_is_400(api: Api, body: bytes, path: str) -> None:
+    response = await post_raw(api, path, body)
     assert response.status_code == 400, response.text
-    assert response.json()["error"]["message"] == "legs[0].quantity must be finite"
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert error["message"].startswith("body must be JSON (")
 
 
 # ----- orders placement refuses: the dry-run refuses them the same way ---------------------------
@@ -145,6 +159,7 @@ async def test_an_edit_with_an_unusable_price_is_400(api: Api) -> None:
         (f"accounts/{ACCOUNT}/deposit", b'{"amount": "1e999999999"}'),
         ("clock", b'{"advance": 1e300}'),
         ("clock", b'{"advance": NaN}'),
+        ("clock", b"[" * 100_000 + b"]" * 100_000),
         ("clock", b'{"set": "9999-12-31T23:59:59Z"}'),
         ("clock", b'{"set": "9999-12-31T23:59:59-05:00"}'),
         ("clock", b'{"set": "1969-07-20T20:17:40Z"}'),
