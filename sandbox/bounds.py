@@ -118,6 +118,11 @@ def real(raw: Any, field: str, *, minimum: float, maximum: float) -> float:
     return value
 
 
+def finite(raw: Any, field: str) -> float:
+    """``raw`` as a finite float; the range is the consumer's to check (e.g. the clock's)."""
+    return real(raw, field, minimum=-math.inf, maximum=math.inf)
+
+
 def integer(raw: Any, field: str, *, minimum: int, maximum: int) -> int:
     """``raw`` as a whole number in ``[minimum, maximum]`` (``3.0`` counts, ``3.5`` does not)."""
     value = decimal(raw, field, maximum=Decimal(max(abs(minimum), abs(maximum))), places=0)
@@ -168,6 +173,7 @@ __all__ = [
     "decimal",
     "fault_count",
     "fault_seconds",
+    "finite",
     "integer",
     "json_body",
     "real",
