@@ -175,8 +175,11 @@ def test_dry_run_and_placement_never_500_and_agree(body: Any) -> None:
     assert dry.status_code == placed.status_code, (dry.text, placed.text)
     if placed.status_code == 201:
         assert new_orders == 1
-        assert "id" not in dry.json()["data"]["order"]
-        assert placed.json()["data"]["order"]["id"]
+        preview, result = dry.json()["data"], placed.json()["data"]
+        assert "id" not in preview["order"]
+        assert result["order"]["id"]
+        for key in ("warnings", "buying-power-effect", "fee-calculation"):
+            assert preview[key] == result[key], key
     else:
         assert placed.status_code in (400, 422), placed.text
         assert dry.json() == placed.json()
