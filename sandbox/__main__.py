@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from sandbox.clock import SimClock
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 
@@ -35,6 +36,10 @@ def parse_args(argv: list[str] | None = None) -> SandboxConfig:
     parser.add_argument("--admin-secret", default=defaults.admin_secret)
     parser.add_argument("--access-token-ttl", type=float, default=defaults.access_token_ttl)
     args = parser.parse_args(argv)
+    try:  # the clock's own range and speed checks, as a usage error rather than a traceback
+        SimClock(args.clock_start, args.clock_speed)
+    except ValueError as exc:
+        parser.error(str(exc))
     return replace(
         defaults,
         host=args.host,

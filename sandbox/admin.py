@@ -29,6 +29,12 @@ Every admin request needs the header ``X-Sandbox-Admin: <admin secret>`` (defaul
 ``POST /_sandbox/reset``                     wipe orders, positions, transactions, watchlists
                                              and alerts; fresh cash; faults cleared
 ==========================================  ===================================================
+
+Numbers are bounded (:mod:`sandbox.bounds`): durations 0 … 86400 s, counts 0 … 10000, close
+codes 1000 … 4999, deposits finite and at most 1e9 in magnitude, the clock within
+``sandbox.clock.EARLIEST … LATEST`` at a speed of 0 … ``MAX_SPEED``. Anything else — NaN,
+infinity, a negative count, the year 9999 — is a 400 ``invalid_request`` naming the field; the
+Python twin raises the same :class:`~sandbox.bounds.InputError` / ``ValueError``.
 """
 
 from __future__ import annotations
@@ -37,13 +43,14 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from sandbox import bounds
 from sandbox.account_stream import AccountStreamHub
 from sandbox.accounts import trading_status_wire
 from sandbox.auth import TokenStore
@@ -94,6 +101,7 @@ class SandboxAdmin:
 
     async def drop_streams(self, stream: str = "all", code: int = 1012) -> dict[str, int]:
         dx, acct = self._streams(stream)
+        code = bounds.close_code(code)
         out = {"dxlink": 0, "account": 0}
         if dx and self.dxlink is not None:
             out["dxlink"] = await self.dxlink.drop_all(code)
@@ -104,6 +112,7 @@ class SandboxAdmin:
 
     def freeze_streams(self, stream: str, seconds: float) -> None:
         dx, acct = self._streams(stream)
+        seconds = bounds.fault_seconds(seconds)
         if dx and self.dxlink is not None:
             self.dxlink.freeze(seconds)
         if acct:
@@ -122,15 +131,17 @@ class SandboxAdmin:
         return self.tokens.expire_all()
 
     def fail_rest(self, count: int, kind: str, hang_seconds: float = 30.0) -> None:
-        self.faults.fail_rest(count, kind, hang_seconds)
+        self.faults.fail_rest(
+            bounds.fault_count(count), kind, bounds.fault_seconds(hang_seconds, "hang-seconds")
+        )
 
     def delay_fills(self, seconds: float) -> None:
-        self.faults.fill_delay = max(0.0, seconds)
+        self.faults.fill_delay = bounds.fault_seconds(seconds)
 
     def reject_orders(
         self, count: int = 0, symbol: str | None = None, reason: str | None = None
     ) -> None:
-        self.faults.reject_orders(count, symbol, reason)
+        self.faults.reject_orders(bounds.fault_count(count), symbol, reason)
 
     def clear_rejections(self) -> None:
         self.faults.clear_rejections()
@@ -139,13 +150,19 @@ class SandboxAdmin:
         self.engine.market.pause(symbol, paused)
         self.engine.wake()
 
-    def set_clock(self, when: datetime) -> None:
+    def set_clock(self, when: datetime | str) -> None:
+        """Set the simulated time (a datetime or ISO-8601 text; naive means UTC)."""
+        if not isinstance(when, datetime):
+            when = _instant(when)
         self.engine.market.clock.set(when)
         self.engine.wake()
 
     def advance_clock(self, seconds: float) -> None:
-        self.engine.market.clock.advance(seconds)
+        self.engine.market.clock.advance(bounds.finite(seconds, "advance"))
         self.engine.wake()
+
+    def set_clock_speed(self, speed: float) -> None:
+        self.engine.market.clock.speed = bounds.finite(speed, "speed")
 
     def set_account_status(
         self, account_number: str, *, closing_only: bool | None = None, frozen: bool | None = None
@@ -169,7 +186,10 @@ class SandboxAdmin:
         self.engine.on_change()
         return wire
 
-    def deposit(self, account_number: str, amount: Decimal) -> dict[str, Any]:
+    def deposit(self, account_number: str, amount: Decimal | str | float) -> dict[str, Any]:
+        amount = bounds.decimal(amount, "amount", places=2)
+        if amount == 0:
+            raise bounds.InputError("amount", "must not be zero")
         ledger = self._ledger(account_number)
         now = self.engine.market.clock.now()
         ledger.cash += amount
@@ -229,6 +249,22 @@ class SandboxAdmin:
         }
 
 
+def _instant(raw: Any) -> datetime:
+    """ISO-8601 text (``Z`` allowed; naive means UTC) as a datetime, else :class:`InputError`."""
+    if not isinstance(raw, str):
+        raise bounds.InputError("set", "must be an ISO-8601 date-time string")
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise bounds.InputError("set", f"is not an ISO-8601 date-time: {raw[:40]!r}") from None
+
+
+def _required(body: dict[str, Any], key: str) -> Any:
+    if key not in body:
+        raise bounds.InputError(key, "is required")
+    return body[key]
+
+
 def admin_routes(admin: SandboxAdmin) -> list[BaseRoute]:
     def op(
         handler: Callable[[Request, dict[str, Any]], Awaitable[Any]],
@@ -242,9 +278,9 @@ def admin_routes(admin: SandboxAdmin) -> list[BaseRoute]:
                 raw = await request.body()
                 if raw:
                     try:
-                        body = await request.json()
-                    except ValueError:
-                        return error_response(400, "invalid_request", "body must be JSON")
+                        body = await bounds.json_body(request)
+                    except bounds.InputError as exc:
+                        return error_response(400, "invalid_request", str(exc))
             if not isinstance(body, dict):
                 return error_response(400, "invalid_request", "body must be a JSON object")
             try:
@@ -259,10 +295,10 @@ def admin_routes(admin: SandboxAdmin) -> list[BaseRoute]:
         return admin.status()
 
     async def drop(request: Request, body: dict[str, Any]) -> Any:
-        return await admin.drop_streams(str(body.get("stream", "all")), int(body.get("code", 1012)))
+        return await admin.drop_streams(str(body.get("stream", "all")), body.get("code", 1012))
 
     async def freeze(request: Request, body: dict[str, Any]) -> Any:
-        admin.freeze_streams(str(body.get("stream", "all")), float(body["seconds"]))
+        admin.freeze_streams(str(body.get("stream", "all")), _required(body, "seconds"))
 
     async def malformed(request: Request, body: dict[str, Any]) -> Any:
         return await admin.send_malformed(
@@ -274,18 +310,23 @@ def admin_routes(admin: SandboxAdmin) -> list[BaseRoute]:
 
     async def fail(request: Request, body: dict[str, Any]) -> Any:
         admin.fail_rest(
-            int(body.get("count", 1)), str(body["kind"]), float(body.get("hang-seconds", 30.0))
+            body.get("count", 1), str(_required(body, "kind")), body.get("hang-seconds", 30.0)
         )
 
     async def delay(request: Request, body: dict[str, Any]) -> Any:
-        admin.delay_fills(float(body["seconds"]))
+        admin.delay_fills(_required(body, "seconds"))
 
     async def reject(request: Request, body: dict[str, Any]) -> Any:
         if request.method == "DELETE":
             admin.clear_rejections()
             return None
         symbol = body.get("symbol")
-        admin.reject_orders(int(body.get("count", 0 if symbol else 1)), symbol, body.get("reason"))
+        reason = body.get("reason")
+        admin.reject_orders(
+            body.get("count", 0 if symbol else 1),
+            None if symbol is None else str(symbol),
+            None if reason is None else str(reason),
+        )
         return None
 
     async def pause(request: Request, body: dict[str, Any]) -> Any:
@@ -293,11 +334,11 @@ def admin_routes(admin: SandboxAdmin) -> list[BaseRoute]:
 
     async def clock(request: Request, body: dict[str, Any]) -> Any:
         if "set" in body:
-            admin.set_clock(datetime.fromisoformat(str(body["set"]).replace("Z", "+00:00")))
+            admin.set_clock(_instant(body["set"]))
         if "advance" in body:
-            admin.advance_clock(float(body["advance"]))
+            admin.advance_clock(body["advance"])
         if "speed" in body:
-            admin.engine.market.clock.speed = float(body["speed"])
+            admin.set_clock_speed(body["speed"])
         return admin.status()["clock"]
 
     async def reset(request: Request, body: dict[str, Any]) -> Any:
@@ -313,11 +354,7 @@ def admin_routes(admin: SandboxAdmin) -> list[BaseRoute]:
         )
 
     async def deposit(request: Request, body: dict[str, Any]) -> Any:
-        try:
-            amount = Decimal(str(body["amount"]))
-        except InvalidOperation as exc:
-            raise ValueError("amount must be a decimal") from exc
-        return admin.deposit(request.path_params["account"], amount)
+        return admin.deposit(request.path_params["account"], _required(body, "amount"))
 
     return [
         Route("/_sandbox/status", op(status), methods=["GET"]),

@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from sandbox import bounds
 from sandbox.config import SandboxConfig
 from sandbox.state import TradingState
 from sandbox.venue import MarketLike
@@ -87,9 +88,9 @@ class QuoteAlerts:
 
         async def create(request: Request) -> Response:
             try:
-                body = await request.json()
-            except ValueError:
-                return error_response(400, "invalid_request", "body must be JSON")
+                body = await bounds.json_body(request)
+            except bounds.InputError as exc:
+                return error_response(400, "invalid_request", str(exc))
             if not isinstance(body, dict):
                 return error_response(400, "invalid_request", "body must be a JSON object")
             symbol, field, operator = body.get("symbol"), body.get("field"), body.get("operator")
@@ -100,20 +101,27 @@ class QuoteAlerts:
                     "symbol, field (Last|Bid|Ask|IV) and operator (>|<) are required",
                 )
             try:
-                threshold = Decimal(str(body.get("threshold")))
-            except InvalidOperation:
-                return error_response(400, "invalid_request", "threshold must be a decimal")
+                threshold = bounds.decimal(body.get("threshold"), "threshold")
+                expires: int | str | None = body.get("expires-at")
+                if isinstance(expires, bool) or not isinstance(expires, int | str | None):
+                    raise bounds.InputError("expires-at", "must be epoch ms or a date-time string")
+                if isinstance(expires, int):
+                    expires = bounds.integer(expires, "expires-at", minimum=0, maximum=2**53)
+                else:
+                    expires = bounds.text(expires, "expires-at")
+                dx_symbol = bounds.text(body.get("dx-symbol") or None, "dx-symbol")
+            except bounds.InputError as exc:
+                return error_response(400, "invalid_request", str(exc))
             inst = self._market.catalog.instrument(symbol)
             if inst is None:
                 return error_response(422, "invalid_symbol", f"Invalid symbol {symbol!r}")
             owner = request.scope["state"]["customer_id"]
             alert_id = secrets.token_hex(8)
-            expires = body.get("expires-at")
             alert: dict[str, Any] = {
                 "alert-external-id": alert_id,
                 "user-external-id": self._user_of(owner),
                 "symbol": inst.symbol,
-                "dx-symbol": body.get("dx-symbol") or inst.streamer_symbol,
+                "dx-symbol": dx_symbol or inst.streamer_symbol,
                 "instrument-type": inst.instrument_type,
                 "field": field,
                 "operator": operator,
@@ -121,7 +129,7 @@ class QuoteAlerts:
                 "threshold-numeric": str(threshold),
                 "provider": "dxfeed",
                 "created-at": iso(self._market.clock.now()),
-                "expires-at": expires if isinstance(expires, int | str) else None,
+                "expires-at": expires,
             }
             self._state.alerts[alert_id] = {"owner": owner, "alert": alert}
             self._on_change()

@@ -9,10 +9,15 @@ for the three instrument collections the sandbox knows, in America/Chicago time:
 * ``CME``: 17:00 CT the previous day until 16:00 CT, Sunday evening to Friday afternoon;
   closed on full holidays.
 * ``Cryptocurrency``: always open.
+
+The clock only runs inside ``EARLIEST … LATEST`` (years the calendars, expirations and futures
+cycles are written for): setting or advancing it outside is a ``ValueError``, and a fast clock
+stops at ``LATEST`` instead of running off the end of the calendar.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -27,15 +32,18 @@ CME = "CME"
 CRYPTO = "Cryptocurrency"
 COLLECTIONS = (EQUITY, CME, CRYPTO)
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
+MAX_SPEED = 1_000_000.0  # a simulated ~11.6 days per real second
+
 
 class SimClock:
-    """A clock whose ``now`` is ``anchor + (monotonic elapsed) * speed``."""
+    """A clock whose ``now`` is ``anchor + (monotonic elapsed) * speed``, kept inside
+    ``EARLIEST … LATEST``."""
 
     def __init__(self, start: datetime | None = None, speed: float = 1.0) -> None:
-        if speed < 0:
-            raise ValueError("speed must be >= 0")
-        self._speed = float(speed)
-        self._anchor = _aware(start) if start is not None else datetime.now(UTC)
+        self._speed = _checked_speed(speed)
+        self._anchor = _in_range(start if start is not None else datetime.now(UTC))
         self._mono = time.monotonic()
 
     @property
@@ -44,25 +52,31 @@ class SimClock:
 
     @speed.setter
     def speed(self, value: float) -> None:
-        if value < 0:
-            raise ValueError("speed must be >= 0")
+        speed = _checked_speed(value)
         self._rebase()
-        self._speed = float(value)
+        self._speed = speed
 
     def now(self) -> datetime:
         elapsed = (time.monotonic() - self._mono) * self._speed
-        return self._anchor + timedelta(seconds=elapsed)
+        room = (LATEST - self._anchor).total_seconds()
+        return self._anchor + timedelta(seconds=min(elapsed, room))
 
     def now_ms(self) -> int:
         return int(self.now().timestamp() * 1000)
 
     def set(self, when: datetime) -> None:
-        self._anchor = _aware(when)
+        self._anchor = _in_range(when)
         self._mono = time.monotonic()
 
     def advance(self, seconds: float) -> None:
-        self._rebase()
-        self._anchor += timedelta(seconds=seconds)
+        if not math.isfinite(seconds):
+            raise ValueError("advance must be a finite number of seconds")
+        now = self.now()
+        span = (LATEST - EARLIEST).total_seconds()
+        if abs(seconds) > span:
+            raise ValueError(f"advance must be at most {span:.0f} seconds either way")
+        self._anchor = _in_range(now + timedelta(seconds=seconds))
+        self._mono = time.monotonic()
 
     def real_seconds(self, sim_seconds: float) -> float:
         """Wall-clock seconds until ``sim_seconds`` of simulated time pass (inf when frozen)."""
@@ -71,6 +85,26 @@ class SimClock:
     def _rebase(self) -> None:
         self._anchor = self.now()
         self._mono = time.monotonic()
+
+
+def _checked_speed(speed: float) -> float:
+    if not (math.isfinite(speed) and 0 <= speed <= MAX_SPEED):
+        raise ValueError(f"speed must be between 0 and {MAX_SPEED:g}")
+    return float(speed)
+
+
+def _in_range(when: datetime) -> datetime:
+    """``when`` in UTC (naive means UTC), or ``ValueError`` outside ``EARLIEST … LATEST``."""
+    try:
+        aware = _aware(when)
+    except OverflowError:  # e.g. 9999-12-31T23:00-05:00 is past datetime.max in UTC
+        aware = datetime.max.replace(tzinfo=UTC)
+    if not EARLIEST <= aware <= LATEST:
+        raise ValueError(
+            f"the clock stays within {EARLIEST.isoformat()} … {LATEST.isoformat()}, "
+            f"not {when.isoformat()}"
+        )
+    return aware
 
 
 def _aware(ts: datetime) -> datetime:
@@ -277,7 +311,10 @@ __all__ = [
     "CME",
     "COLLECTIONS",
     "CRYPTO",
+    "EARLIEST",
     "EQUITY",
+    "LATEST",
+    "MAX_SPEED",
     "Session",
     "SimClock",
     "current_session",

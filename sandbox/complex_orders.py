@@ -181,20 +181,17 @@ def place_complex(
     if trigger is not None:
         trigger.complex_order_tag = trigger_tag
         trigger.preflight_id = 0
+    if errors:  # a dry-run is refused exactly like the placement it previews
+        raise OrderError(
+            422, "preflight_check_failure", "One or more preflight checks failed", errors
+        )
     if dry_run:
-        data: dict[str, Any] = {
+        return {
             "complex-order": dry_run_wire(complex_type, account_number, trigger, children),
             "warnings": warnings,
             "buying-power-effect": bpe,
             "fee-calculation": fees,
         }
-        if errors:
-            data["errors"] = errors
-        return data
-    if errors:
-        raise OrderError(
-            422, "preflight_check_failure", "One or more preflight checks failed", errors
-        )
     complex_order = ComplexOrder(
         account_number=account_number,
         type=complex_type,

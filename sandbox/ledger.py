@@ -66,6 +66,8 @@ class Position:
     def apply(self, signed_qty: Decimal, price: Decimal, now: datetime) -> tuple[Decimal, Decimal]:
         """Apply a fill; returns ``(cash change, realized gain)`` (fees excluded)."""
         realized = ZERO
+        if signed_qty == 0:  # nothing traded: nothing to average or realize
+            return ZERO, ZERO
         if self.updated_at is not None and self.updated_at.date() != now.date():
             self.realized_day_gain = ZERO  # a new trading day
             self.realized_today = ZERO

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from sandbox import bounds
 from sandbox.balances import figures, margin_report_wire
 from sandbox.engine import OrderEngine
 from sandbox.ledger import AccountLedger
@@ -58,9 +59,9 @@ def margin_routes(engine: OrderEngine) -> list[BaseRoute]:
     async def dry_run(request: Request) -> Response:
         account = request.path_params["account"]
         try:
-            body = await request.json()
-        except ValueError:
-            return error_response(400, "invalid_request", "body must be JSON")
+            body = await bounds.json_body(request)
+        except bounds.InputError as exc:
+            return error_response(400, "invalid_request", str(exc))
         try:
             order, pf, bpe, _fees = engine.evaluate(account, body)
         except OrderError as exc:

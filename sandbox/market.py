@@ -78,6 +78,7 @@ class Market:
         self._notified: dict[str, Book] = {}
         self._spot_cache: dict[tuple[str, float], float] = {}
         self._states: dict[tuple[str, int], str] = {}
+        self._unpriceable: set[str] = set()  # watched symbols whose last step failed (logged)
 
     # ------------------------------------------------------------------ contract
     def book(self, symbol: str) -> Book:
@@ -126,16 +127,29 @@ class Market:
         return unsubscribe
 
     async def run(self) -> None:
-        """Notify listeners of book changes of watched symbols, step by step, until cancelled."""
+        """Notify listeners of book changes of watched symbols, step by step, until cancelled.
+
+        A step that fails is logged (once, until a step succeeds again) and skipped: the task
+        keeps running, so DXLink, alerts and the order engine never lose their market."""
         last_step = -1
+        failing = False
         log.info("market simulation running (seed=%s, speed=%s)", self.seed, self.clock.speed)
         try:
             while True:
-                step = self.current_step()
-                if step != last_step:
-                    last_step = step
-                    self._notify_changes()
-                wait = self.clock.real_seconds(STEP_MS / 1000.0)
+                try:
+                    step = self.current_step()
+                    if step != last_step:
+                        last_step = step
+                        self._notify_changes()
+                    wait = self.clock.real_seconds(STEP_MS / 1000.0)
+                except Exception:
+                    if not failing:
+                        log.exception("market step failed; skipping it and carrying on")
+                    failing, wait = True, STEP_MS / 1000.0
+                else:
+                    if failing:
+                        log.info("market steps succeed again")
+                    failing = False
                 await asyncio.sleep(min(max(wait, 0.005), 0.1))
         finally:
             log.info("market simulation stopped")
@@ -233,10 +247,17 @@ class Market:
         for symbol in list(self._watched):
             if symbol in self._paused:
                 continue
-            model = self.model(symbol)
-            if model is None:
+            try:
+                model = self.model(symbol)
+                book = None if model is None else self._book(model, self.tick_for(model))
+            except Exception:  # one symbol that cannot be priced must not starve the others
+                if symbol not in self._unpriceable:
+                    self._unpriceable.add(symbol)
+                    log.warning("cannot price %s; skipping it", symbol, exc_info=True)
                 continue
-            book = self._book(model, self.tick_for(model))
+            self._unpriceable.discard(symbol)
+            if book is None:
+                continue
             previous = self._notified.get(symbol)
             if previous is not None and (previous.bid, previous.ask, previous.last) == (
                 book.bid,

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from sandbox import complex_orders
+from sandbox import bounds, complex_orders
 from sandbox.engine import OrderEngine
 from sandbox.orders import Order, OrderError
 from sandbox.wire import array_param, data_response, error_response, iso_ms, items_response
@@ -37,9 +37,9 @@ def _guard(handler: Handler) -> Handler:
 
 async def _body(request: Request) -> Any:
     try:
-        return await request.json()
-    except ValueError as exc:
-        raise OrderError(400, "invalid_request", "body must be JSON") from exc
+        return await bounds.json_body(request)
+    except bounds.InputError as exc:
+        raise OrderError(400, "invalid_request", str(exc)) from exc
 
 
 def _order_id(request: Request, key: str = "order_id") -> int:

@@ -10,9 +10,10 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from sandbox import bounds
 from sandbox.ledger import qty_str
 from sandbox.wire import dec, iso
 
@@ -22,6 +23,7 @@ ORDER_TYPES = ("Limit", "Market", "Marketable Limit", "Stop", "Stop Limit", "Not
 TIME_IN_FORCE = ("Day", "GTC", "GTD", "Ext", "Ext Overnight", "GTC Ext", "GTC Ext Overnight", "IOC")
 ACTIONS = ("Buy to Open", "Sell to Open", "Buy to Close", "Sell to Close", "Buy", "Sell")
 VENUE = "MARKET_SIMULATOR_A"
+MAX_DELAY_SECONDS = 30 * 86400.0
 
 
 class OrderRequestError(ValueError):
@@ -229,34 +231,48 @@ _DURATION = re.compile(
 
 
 def parse_delay(raw: Any) -> float:
-    """tastyware's ``delay``: seconds as a number, or an ISO-8601 duration (``"PT5S"``)."""
-    if isinstance(raw, bool):
+    """tastyware's ``delay``: seconds as a number, or an ISO-8601 duration (``"PT5S"``).
+
+    Absent or unreadable text is no delay (it is a paper-API extra, not an API field); a number
+    or duration outside ``0 … MAX_DELAY_SECONDS`` (30 days) is refused."""
+    if raw is None or isinstance(raw, bool):
         return 0.0
     if isinstance(raw, int | float):
-        return max(0.0, float(raw))
-    match = _DURATION.match(raw) if isinstance(raw, str) else None
-    if not match:
-        return 0.0
-    parts = {k: float(v) for k, v in match.groupdict().items() if v}
-    return (
-        parts.get("d", 0.0) * 86400
-        + parts.get("h", 0.0) * 3600
-        + parts.get("m", 0.0) * 60
-        + parts.get("s", 0.0)
-    )
+        seconds = raw
+    else:
+        match = _DURATION.match(raw) if isinstance(raw, str) and len(raw) <= 64 else None
+        if not match:
+            return 0.0
+        parts = {k: float(v) for k, v in match.groupdict().items() if v}
+        seconds = (
+            parts.get("d", 0.0) * 86400
+            + parts.get("h", 0.0) * 3600
+            + parts.get("m", 0.0) * 60
+            + parts.get("s", 0.0)
+        )
+    try:
+        return bounds.real(seconds, "delay", minimum=0.0, maximum=MAX_DELAY_SECONDS)
+    except bounds.InputError as exc:
+        raise OrderRequestError(str(exc)) from None
 
 
-def _decimal(body: dict[str, Any], key: str) -> Decimal | None:
+def _decimal(body: dict[str, Any], key: str, field: str | None = None) -> Decimal | None:
+    """``body[key]`` bounded by :func:`sandbox.bounds.decimal`; absent or ``""`` is ``None``."""
     raw = body.get(key)
     if raw is None or raw == "":
         return None
     try:
-        value = Decimal(str(raw))
-    except InvalidOperation as exc:
-        raise OrderRequestError(f"{key} must be a decimal") from exc
-    if not value.is_finite():
-        raise OrderRequestError(f"{key} must be finite")
-    return value
+        return bounds.decimal(raw, field or key)
+    except bounds.InputError as exc:
+        raise OrderRequestError(str(exc)) from None
+
+
+def _text(body: dict[str, Any], key: str) -> str | None:
+    """``body[key]`` as text the API can echo back (see :func:`sandbox.bounds.text`)."""
+    try:
+        return bounds.text(body.get(key), key)
+    except bounds.InputError as exc:
+        raise OrderRequestError(str(exc)) from None
 
 
 def parse_order(body: Any, account_number: str) -> Order:
@@ -267,10 +283,10 @@ def parse_order(body: Any, account_number: str) -> Order:
     if not isinstance(raw_legs, list):
         raise OrderRequestError("legs must be an array")
     legs: list[Leg] = []
-    for raw in raw_legs:
+    for index, raw in enumerate(raw_legs):
         if not isinstance(raw, dict):
             raise OrderRequestError("each leg must be an object")
-        qty = _decimal(raw, "quantity")
+        qty = _decimal(raw, "quantity", f"legs[{index}].quantity")
         legs.append(
             Leg(
                 instrument_type=str(raw.get("instrument-type", "")),
@@ -292,15 +308,15 @@ def parse_order(body: Any, account_number: str) -> Order:
         order_type=str(body.get("order-type", "")),
         legs=legs,
         price=_decimal(body, "price"),
-        price_effect=body.get("price-effect"),
+        price_effect=_text(body, "price-effect"),
         stop_trigger=_decimal(body, "stop-trigger"),
         value=_decimal(body, "value"),
-        value_effect=body.get("value-effect"),
-        gtc_date=body.get("gtc-date"),
+        value_effect=_text(body, "value-effect"),
+        gtc_date=_text(body, "gtc-date"),
         size=size,
-        external_identifier=body.get("external-identifier"),
-        source=body.get("source"),
-        partition_key=body.get("partition-key"),
+        external_identifier=_text(body, "external-identifier"),
+        source=_text(body, "source"),
+        partition_key=_text(body, "partition-key"),
         preflight_id=body.get("preflight-id")
         if isinstance(body.get("preflight-id"), int)
         else None,
@@ -311,9 +327,6 @@ def parse_order(body: Any, account_number: str) -> Order:
         ),
         has_rules=bool(body.get("rules")),
     )
-    if order.price is not None and order.price < 0:
-        order.price = -order.price
-        order.price_effect = order.price_effect or "Debit"
     return order
 
 

@@ -1,5 +1,10 @@
 """Placing, dry-running, cancelling, replacing and editing single orders (the REST side of the
-engine), with fees and the buying-power effect computed on a copy of the ledger."""
+engine), with fees and the buying-power effect computed on a copy of the ledger.
+
+A dry-run is validated exactly like the placement it previews (one code path, :meth:`checked`):
+a body that is not an order is a 400 ``invalid_request``, an order that placement would refuse is
+the same 422 ``preflight_check_failure`` with the same nested ``errors``; only an order that
+would be accepted gets its 201 preview (``warnings`` included)."""
 
 from __future__ import annotations
 
@@ -25,6 +30,22 @@ CANCELLABLE = ("Received", "Routed", "In Flight", "Live", "Contingent")
 
 def preflight_error(errors: list[dict[str, Any]]) -> OrderError:
     return OrderError(422, "preflight_check_failure", "One or more preflight checks failed", errors)
+
+
+def parse_request(body: Any, account_number: str) -> Order:
+    """``body`` as an :class:`Order`, or the API's 400 ``invalid_request`` naming the field."""
+    try:
+        return parse_order(body, account_number)
+    except OrderRequestError as exc:
+        raise OrderError(400, "invalid_request", str(exc)) from exc
+
+
+def fill_quantity(order: Order, leg: Leg, prices: dict[str, Decimal]) -> Decimal:
+    """Units a fill of ``leg`` would move: what remains of it, or for a notional order its
+    value at the estimated price (0 when there is no price to convert at)."""
+    if order.order_type == "Notional Market" and order.value and prices.get(leg.symbol):
+        return order.value / prices[leg.symbol]
+    return leg.remaining if leg.remaining else leg.quantity
 
 
 class PlacementMixin:
@@ -65,9 +86,7 @@ class PlacementMixin:
             inst = self.instrument(leg.symbol)
             if inst is None:
                 continue
-            qty = leg.remaining if leg.remaining else leg.quantity
-            if order.order_type == "Notional Market" and order.value and prices.get(leg.symbol):
-                qty = order.value / prices[leg.symbol]
+            qty = fill_quantity(order, leg, prices)
             fees += leg_fees(
                 inst.instrument_type, leg.action, qty, prices.get(leg.symbol, ZERO), inst.multiplier
             )
@@ -80,7 +99,8 @@ class PlacementMixin:
         now = self.market.clock.now()
         for leg in order.legs:
             inst = self.instrument(leg.symbol)
-            if inst is None or leg.symbol not in prices:
+            qty = fill_quantity(order, leg, prices)
+            if inst is None or leg.symbol not in prices or not qty:
                 continue
             template = Position(
                 order.account_number,
@@ -90,8 +110,7 @@ class PlacementMixin:
                 inst.streamer_symbol,
                 inst.multiplier,
             )
-            qty = leg.quantity if leg.is_buy else -leg.quantity
-            sim.fill(template, qty, prices[leg.symbol], Fees(), now)
+            sim.fill(template, qty if leg.is_buy else -qty, prices[leg.symbol], Fees(), now)
         return sim
 
     def buying_power_effect(
@@ -113,11 +132,9 @@ class PlacementMixin:
         now = self.market.clock.now()
         for leg in order.legs:
             inst = self.instrument(leg.symbol)
-            if inst is None:
+            qty = fill_quantity(order, leg, prices)
+            if inst is None or not qty:
                 continue
-            qty = leg.remaining if leg.remaining else leg.quantity
-            if order.order_type == "Notional Market" and order.value and prices.get(leg.symbol):
-                qty = order.value / prices[leg.symbol]
             template = Position(
                 order.account_number,
                 inst.symbol,
@@ -165,15 +182,20 @@ class PlacementMixin:
 
     # ----- placement ------------------------------------------------------------------------
     def evaluate(
-        self, account_number: str, body: Any, ledger: AccountLedger | None = None
+        self,
+        account_number: str,
+        body: Any,
+        ledger: AccountLedger | None = None,
+        *,
+        tolerate: tuple[str, ...] = (),
     ) -> tuple[Order, Preflight, dict[str, Any], dict[str, Any]]:
-        """Parse and preflight a NewOrder; returns order, preflight, bp effect, fee calc."""
-        try:
-            order = parse_order(body, account_number)
-        except OrderRequestError as exc:
-            raise OrderError(400, "invalid_request", str(exc)) from exc
+        """Parse and preflight a NewOrder; returns order, preflight, bp effect, fee calc.
+        ``tolerate`` drops error codes that do not apply (a replacement may close what its
+        original closes)."""
+        order = parse_request(body, account_number)
         ledger = ledger or self.ledger(account_number)
         pf = check(order, ledger, self.market, self.market.clock.now())
+        pf.errors = [e for e in pf.errors if e.code not in tolerate]
         if pf.errors:
             return order, pf, {}, {}
         books = self.books(order) or {}
@@ -186,41 +208,26 @@ class PlacementMixin:
         qty = sum((leg.quantity for leg in order.legs), ZERO)
         return order, pf, bpe, fee_calculation_wire(fees, qty or None)
 
-    def dry_run(self, account_number: str, body: Any) -> dict[str, Any]:
-        order, pf, bpe, fees = self.evaluate(account_number, body)
-        order.status = "Received"
-        data: dict[str, Any] = {
-            "order": order.to_wire(),
-            "warnings": [w.to_wire() for w in pf.warnings],
-            "buying-power-effect": bpe or self._empty_bpe(account_number),
-            "fee-calculation": fees or fee_calculation_wire(Fees()),
-        }
+    def checked(
+        self, account_number: str, body: Any, *, tolerate: tuple[str, ...] = ()
+    ) -> tuple[Order, Preflight, dict[str, Any]]:
+        """What placement and dry-run share: parse, preflight, refuse (400 / 422) or return the
+        order, its preflight and the rest of the ``PlacedOrderResponse`` (warnings, effects,
+        fees)."""
+        order, pf, bpe, fees = self.evaluate(account_number, body, tolerate=tolerate)
         if pf.errors:
-            data["errors"] = [e.to_wire() for e in pf.errors]
-        return data
+            raise preflight_error([e.to_wire() for e in pf.errors])
+        response = {
+            "warnings": [w.to_wire() for w in pf.warnings],
+            "buying-power-effect": bpe,
+            "fee-calculation": fees,
+        }
+        return order, pf, response
 
-    def _empty_bpe(self, account_number: str) -> dict[str, Any]:
-        current = dec(figures(self.ledger(account_number), self.mark).derivative_buying_power)
-        out: dict[str, Any] = {}
-        for key in (
-            "change-in-margin-requirement",
-            "change-in-buying-power",
-            "isolated-order-margin-requirement",
-        ):
-            out[key] = "0.0"
-            out[f"{key}-effect"] = "None"
-        out.update(
-            {
-                "current-buying-power": current,
-                "current-buying-power-effect": "Credit",
-                "new-buying-power": current,
-                "new-buying-power-effect": "Credit",
-                "is-spread": False,
-                "impact": "0.0",
-                "effect": "None",
-            }
-        )
-        return out
+    def dry_run(self, account_number: str, body: Any) -> dict[str, Any]:
+        order, _pf, response = self.checked(account_number, body)
+        order.status = "Received"
+        return {"order": order.to_wire(), **response}
 
     def admit(self, order: Order, pf: Preflight, *, status: str | None = None) -> Order:
         """Give a preflighted order its id and first status and start tracking it."""
@@ -247,16 +254,9 @@ class PlacementMixin:
         return order
 
     def place(self, account_number: str, body: Any) -> dict[str, Any]:
-        order, pf, bpe, fees = self.evaluate(account_number, body)
-        if pf.errors:
-            raise preflight_error([e.to_wire() for e in pf.errors])
+        order, pf, response = self.checked(account_number, body)
         self.admit(order, pf)
-        return {
-            "order": order.to_wire(),
-            "warnings": [w.to_wire() for w in pf.warnings],
-            "buying-power-effect": bpe,
-            "fee-calculation": fees,
-        }
+        return {"order": order.to_wire(), **response}
 
     def get_order(self, account_number: str, order_id: int) -> Order:
         order = self.state.orders.get(order_id)
@@ -290,6 +290,8 @@ class PlacementMixin:
         merged.update({k: v for k, v in body.items() if k != "legs"})
         legs = body.get("legs")
         if legs:
+            if not isinstance(legs, list) or not all(isinstance(leg, dict) for leg in legs):
+                raise OrderError(400, "invalid_request", "legs must be an array of objects")
             sent = [(str(leg.get("symbol")), str(leg.get("action"))) for leg in legs]
             if sent != [(leg.symbol, leg.action) for leg in original.legs]:
                 raise preflight_error(
@@ -304,12 +306,11 @@ class PlacementMixin:
             }
             for leg in original.legs
         ]
+        order, pf, response = self.checked(
+            account_number, merged, tolerate=("closing_quantity_exceeds_position",)
+        )
         if dry_run:
-            return self.dry_run(account_number, merged)
-        order, pf, _bpe, _fees = self.evaluate(account_number, merged)
-        pf.errors = [e for e in pf.errors if e.code != "closing_quantity_exceeds_position"]
-        if pf.errors:
-            raise preflight_error([e.to_wire() for e in pf.errors])
+            return {"order": order.to_wire(), **response}
         order.replaces_order_id = original.id
         self.admit(order, pf, status="Contingent")
         original.replacing_order_id = order.id
@@ -324,7 +325,7 @@ class PlacementMixin:
         order = self.get_order(account_number, order_id)
         if order.status not in ("Live", "Received", "Contingent") or not isinstance(body, dict):
             raise OrderError(422, "cannot_update_order", "the order could not be edited")
-        probe = parse_order({**order.to_wire(), **body}, account_number)
+        probe = parse_request({**order.to_wire(), **body}, account_number)
         probe.legs = [
             Leg(leg.instrument_type, leg.symbol, leg.action, leg.quantity, leg.remaining)
             for leg in order.legs
@@ -344,4 +345,4 @@ class PlacementMixin:
         return order
 
 
-__all__ = ["CANCELLABLE", "PlacementMixin", "preflight_error"]
+__all__ = ["CANCELLABLE", "PlacementMixin", "fill_quantity", "parse_request", "preflight_error"]

@@ -8,7 +8,7 @@ Documented codes are used where known (``cant_buy_for_credit``, ``closing_with_n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sandbox.expiration import option_terms
@@ -34,6 +34,8 @@ PREFLIGHT_CODES = {
     "invalid_quantity": "Quantity must be positive.",
     "fractional_quantity_not_allowed": "Only whole quantities can be traded for this instrument.",
     "missing_price": "Limit orders need price and price-effect.",
+    "invalid_price": "Price must not be negative; its direction is price-effect.",
+    "invalid_stop_trigger": "Stop trigger must be positive.",
     "price_not_allowed": "Market, Stop and Notional orders must not have a price.",
     "missing_stop_trigger": "Stop orders need a stop-trigger.",
     "market_order_single_leg": "Market orders must have exactly one leg.",
@@ -41,6 +43,7 @@ PREFLIGHT_CODES = {
     "stop_order_gtc_not_allowed": "Opening stop orders cannot be GTC.",
     "market_closed": "Opening market orders cannot be submitted while the market is closed.",
     "missing_gtc_date": "GTD orders need a gtc-date.",
+    "invalid_gtc_date": "gtc-date must be a date (YYYY-MM-DD).",
     "extended_hours_equity_only": "Extended-hours time-in-force is for single-leg equity orders.",
     "invalid_notional_order": "Notional orders need one leg, a value and no quantity.",
     "notional_not_eligible": "This instrument cannot be traded by notional value.",
@@ -85,6 +88,14 @@ def tradable_states(time_in_force: str) -> tuple[str, ...]:
     if time_in_force in ("Ext", "GTC Ext"):
         return ("Open", "Extended", "Pre-market")
     return ("Open",)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 def _is_closing(action: str) -> bool:
@@ -180,8 +191,12 @@ def _check_pricing(order: Order, instruments: list[InstrumentLike], pf: Prefligh
         pf.error("missing_price")
     if kind in ("Market", "Stop", "Notional Market") and order.price is not None:
         pf.error("price_not_allowed")
+    if order.price is not None and order.price < 0:
+        pf.error("invalid_price")
     if kind in ("Stop", "Stop Limit") and order.stop_trigger is None:
         pf.error("missing_stop_trigger")
+    elif order.stop_trigger is not None and order.stop_trigger <= 0:
+        pf.error("invalid_stop_trigger")
     opening = any(not _is_closing(leg.action) for leg in order.legs)
     if kind == "Market":
         if len(order.legs) != 1:
@@ -192,6 +207,8 @@ def _check_pricing(order: Order, instruments: list[InstrumentLike], pf: Prefligh
         pf.error("stop_order_gtc_not_allowed")
     if tif == "GTD" and not order.gtc_date:
         pf.error("missing_gtc_date")
+    elif order.gtc_date is not None and not _is_date(order.gtc_date):
+        pf.error("invalid_gtc_date")
     if tif in EXT_TIFS and (len(order.legs) != 1 or instruments[0].instrument_type != "Equity"):
         pf.error("extended_hours_equity_only")
     if kind == "Notional Market":

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from sandbox import bounds
 from sandbox.state import TradingState
 from sandbox.venue import MarketLike
 from sandbox.wire import data_response, error_response, items_response
@@ -124,9 +125,9 @@ def watchlist_routes(
 
     async def private_create(request: Request) -> Response:
         try:
-            clean = _clean(await request.json())
-        except ValueError:
-            clean = "body must be JSON"
+            clean = _clean(await bounds.json_body(request))
+        except bounds.InputError as exc:
+            clean = str(exc)
         if isinstance(clean, str):
             return error_response(400, "invalid_request", clean)
         if clean["name"] in mine(request):
@@ -149,9 +150,9 @@ def watchlist_routes(
             on_change()
             return data_response(request, found)
         try:
-            clean = _clean(await request.json(), name)
-        except ValueError:
-            clean = "body must be JSON"
+            clean = _clean(await bounds.json_body(request), name)
+        except bounds.InputError as exc:
+            clean = str(exc)
         if isinstance(clean, str):
             return error_response(400, "invalid_request", clean)
         mine(request)[name] = clean

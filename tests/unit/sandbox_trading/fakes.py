@@ -5,29 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+
+from sandbox.clock import SimClock
 
 OPEN_TIME = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)  # a Wednesday, mid-session
 
 
-class FakeClock:
+class FakeClock(SimClock):
+    """The sandbox's own clock (with its range checks), frozen at ``OPEN_TIME`` by default."""
+
     def __init__(self, start: datetime | None = None, speed: float = 0.0) -> None:
-        self._now = start or OPEN_TIME
-        self.speed = speed
-
-    def now(self) -> datetime:
-        return self._now
-
-    def now_ms(self) -> int:
-        return int(self._now.timestamp() * 1000)
-
-    def set(self, when: datetime) -> None:
-        self._now = when
-
-    def advance(self, seconds: float) -> None:
-        self._now += timedelta(seconds=seconds)
+        super().__init__(start or OPEN_TIME, speed)
 
 
 @dataclass(frozen=True)

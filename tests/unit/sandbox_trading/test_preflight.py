@@ -1,4 +1,5 @@
-"""Preflight rules of §7.2: each rejects with its code, dry-run reports instead of raising."""
+"""Preflight rules of §7.2: each rejects with its code, and a dry-run refuses exactly like the
+placement it previews (same status, same nested errors)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,17 @@ CASH_ACCOUNT = "5WT00003"
 
 
 def codes(rig: Rig, body: dict[str, Any], account: str = ACCOUNT) -> list[str]:
+    with pytest.raises(OrderError) as dry:
+        rig.engine.dry_run(account, body)
     with pytest.raises(OrderError) as info:
         rig.engine.place(account, body)
     assert info.value.status == 422
     assert info.value.code == "preflight_check_failure"
+    assert (dry.value.status, dry.value.code, dry.value.errors) == (
+        info.value.status,
+        info.value.code,
+        info.value.errors,
+    )
     return [e["code"] for e in info.value.errors]
 
 
@@ -107,11 +115,19 @@ def test_strict_position_effect_rejects_instead(rig: Rig) -> None:
     assert "closing_with_no_position" in codes(rig, body)
 
 
-def test_dry_run_reports_errors_without_placing(rig: Rig) -> None:
-    data = rig.engine.dry_run(ACCOUNT, equity_order(symbol="NOPE"))
-    assert [e["code"] for e in data["errors"]] == ["invalid_symbol"]
+def test_dry_run_refuses_like_placement_without_placing(rig: Rig) -> None:
+    with pytest.raises(OrderError) as info:
+        rig.engine.dry_run(ACCOUNT, equity_order(symbol="NOPE"))
+    assert (info.value.status, info.value.code) == (422, "preflight_check_failure")
+    assert [e["code"] for e in info.value.errors] == ["invalid_symbol"]
+    assert not rig.engine.state.orders
+
+
+def test_dry_run_of_an_accepted_order_has_no_id(rig: Rig) -> None:
+    data = rig.engine.dry_run(ACCOUNT, equity_order())
     assert "id" not in data["order"]
     assert data["order"]["updated-at"] == 0
+    assert "errors" not in data
     assert not rig.engine.state.orders
 
 
