@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sandbox.orders import Order, OrderError
+from sandbox.preflight import refused_by_dry_run
 from sandbox.wire import iso
 
 if TYPE_CHECKING:
@@ -181,17 +182,22 @@ def place_complex(
     if trigger is not None:
         trigger.complex_order_tag = trigger_tag
         trigger.preflight_id = 0
-    if errors:  # a dry-run is refused exactly like the placement it previews
+    # a dry-run refuses an order that cannot be formed like its placement does, and reports the
+    # account's and market's checks in its preview (§7.2)
+    if errors and (not dry_run or refused_by_dry_run([str(e["code"]) for e in errors])):
         raise OrderError(
             422, "preflight_check_failure", "One or more preflight checks failed", errors
         )
     if dry_run:
-        return {
+        data: dict[str, Any] = {
             "complex-order": dry_run_wire(complex_type, account_number, trigger, children),
             "warnings": warnings,
             "buying-power-effect": bpe,
             "fee-calculation": fees,
         }
+        if errors:
+            data["errors"] = errors
+        return data
     complex_order = ComplexOrder(
         account_number=account_number,
         type=complex_type,

@@ -19,7 +19,7 @@ from sandbox.fees import Fees, fee_calculation_wire, is_opening, leg_fees
 from sandbox.ledger import AccountLedger, Position
 from sandbox.matching import estimate_prices
 from sandbox.orders import Leg, Order, OrderError, OrderRequestError, parse_order
-from sandbox.preflight import Preflight, check
+from sandbox.preflight import Preflight, check, refused_by_dry_run
 from sandbox.state import TradingState
 from sandbox.venue import BookLike, InstrumentLike, MarketLike
 from sandbox.wire import dec
@@ -209,25 +209,59 @@ class PlacementMixin:
         return order, pf, bpe, fee_calculation_wire(fees, qty or None)
 
     def checked(
-        self, account_number: str, body: Any, *, tolerate: tuple[str, ...] = ()
+        self,
+        account_number: str,
+        body: Any,
+        *,
+        tolerate: tuple[str, ...] = (),
+        dry_run: bool = False,
     ) -> tuple[Order, Preflight, dict[str, Any]]:
         """What placement and dry-run share: parse, preflight, refuse (400 / 422) or return the
         order, its preflight and the rest of the ``PlacedOrderResponse`` (warnings, effects,
-        fees)."""
+        fees). A placement refuses every preflight error; a dry-run refuses an order that cannot
+        be formed (``ORDER_FORM_CODES``) the same way and reports the account's and market's
+        checks in its preview's ``errors`` (§7.2)."""
         order, pf, bpe, fees = self.evaluate(account_number, body, tolerate=tolerate)
-        if pf.errors:
-            raise preflight_error([e.to_wire() for e in pf.errors])
-        response = {
+        errors = [e.to_wire() for e in pf.errors]
+        if errors and (not dry_run or refused_by_dry_run([e.code for e in pf.errors])):
+            raise preflight_error(errors)
+        response: dict[str, Any] = {
             "warnings": [w.to_wire() for w in pf.warnings],
-            "buying-power-effect": bpe,
-            "fee-calculation": fees,
+            "buying-power-effect": bpe or self._empty_bpe(account_number),
+            "fee-calculation": fees or fee_calculation_wire(Fees()),
         }
+        if errors:
+            response["errors"] = errors
         return order, pf, response
 
     def dry_run(self, account_number: str, body: Any) -> dict[str, Any]:
-        order, _pf, response = self.checked(account_number, body)
+        order, _pf, response = self.checked(account_number, body, dry_run=True)
         order.status = "Received"
         return {"order": order.to_wire(), **response}
+
+    def _empty_bpe(self, account_number: str) -> dict[str, Any]:
+        """The buying-power effect of a preview whose checks failed before it was priced."""
+        current = dec(figures(self.ledger(account_number), self.mark).derivative_buying_power)
+        out: dict[str, Any] = {}
+        for key in (
+            "change-in-margin-requirement",
+            "change-in-buying-power",
+            "isolated-order-margin-requirement",
+        ):
+            out[key] = "0.0"
+            out[f"{key}-effect"] = "None"
+        out.update(
+            {
+                "current-buying-power": current,
+                "current-buying-power-effect": "Credit",
+                "new-buying-power": current,
+                "new-buying-power-effect": "Credit",
+                "is-spread": False,
+                "impact": "0.0",
+                "effect": "None",
+            }
+        )
+        return out
 
     def admit(self, order: Order, pf: Preflight, *, status: str | None = None) -> Order:
         """Give a preflighted order its id and first status and start tracking it."""
@@ -307,7 +341,10 @@ class PlacementMixin:
             for leg in original.legs
         ]
         order, pf, response = self.checked(
-            account_number, merged, tolerate=("closing_quantity_exceeds_position",)
+            account_number,
+            merged,
+            tolerate=("closing_quantity_exceeds_position",),
+            dry_run=dry_run,
         )
         if dry_run:
             return {"order": order.to_wire(), **response}

@@ -62,6 +62,43 @@ PREFLIGHT_CODES = {
 }
 
 
+# An order that cannot be formed at all: refused with 422 by its dry-run as by its placement (the
+# real API validates dry-runs like placements). Every other code depends on the account, its
+# positions or the market, and a dry-run reports it in its 201 body's ``errors`` (§7.2: "dry-run
+# instead returns 201 with warnings[]/errors[] inside data"), which placement refuses with 422.
+ORDER_FORM_CODES = frozenset(
+    {
+        "invalid_symbol",
+        "instrument_type_mismatch",
+        "invalid_order_type",
+        "invalid_time_in_force",
+        "invalid_action",
+        "missing_legs",
+        "too_many_legs",
+        "duplicate_leg_symbols",
+        "invalid_quantity",
+        "fractional_quantity_not_allowed",
+        "missing_price",
+        "invalid_price",
+        "invalid_stop_trigger",
+        "price_not_allowed",
+        "missing_stop_trigger",
+        "market_order_single_leg",
+        "missing_gtc_date",
+        "invalid_gtc_date",
+        "invalid_notional_order",
+        "invalid_complex_order",
+        "order_rules_not_supported",
+    }
+)
+
+
+def refused_by_dry_run(codes: list[str]) -> bool:
+    """Whether a dry-run answers 422 (the order cannot be formed) rather than reporting
+    ``codes`` inside its 201 preview."""
+    return any(code in ORDER_FORM_CODES for code in codes)
+
+
 @dataclass(frozen=True)
 class Issue:
     code: str
@@ -295,4 +332,12 @@ def _cash_covered(
     return ledger.cash >= strike * inst.multiplier * leg.quantity
 
 
-__all__ = ["PREFLIGHT_CODES", "Issue", "Preflight", "check", "tradable_states"]
+__all__ = [
+    "ORDER_FORM_CODES",
+    "PREFLIGHT_CODES",
+    "Issue",
+    "Preflight",
+    "check",
+    "refused_by_dry_run",
+    "tradable_states",
+]

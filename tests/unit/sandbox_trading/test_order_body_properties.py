@@ -1,6 +1,7 @@
 """Property: whatever JSON arrives as an order, dry-run and placement answer 2xx or 4xx — never
-500 — and agree: the dry-run accepts exactly what placement accepts, and refuses the rest with
-the same status and the same error body."""
+500 — and agree: the dry-run accepts exactly what placement accepts; what placement refuses, the
+dry-run refuses with the same status and error body when the order cannot be formed, and reports
+with the same nested errors inside its 201 preview otherwise (§7.2)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from sandbox.app import SandboxRuntime, create_app
 from sandbox.config import SandboxConfig
 from sandbox.orders import ACTIONS, ORDER_TYPES, TIME_IN_FORCE
+from sandbox.preflight import refused_by_dry_run
 from tests.unit.sandbox_trading.conftest import UA
 from tests.unit.sandbox_trading.fakes import INSTRUMENTS, SPY_CALL, FakeMarket
 
@@ -172,11 +174,19 @@ def test_dry_run_and_placement_never_500_and_agree(body: Any) -> None:
     dry, placed, new_orders = asyncio.run(dry_run_then_place(body))
     assert dry.status_code < 500, dry.text
     assert placed.status_code < 500, placed.text
+    if placed.status_code == 422 and dry.status_code == 201:
+        # the account's or market's checks: reported in the preview, refused by placement
+        reported = dry.json()["data"]["errors"]
+        assert reported == placed.json()["error"]["errors"]
+        assert not refused_by_dry_run([e["code"] for e in reported])
+        assert new_orders == 0
+        return
     assert dry.status_code == placed.status_code, (dry.text, placed.text)
     if placed.status_code == 201:
         assert new_orders == 1
         preview, result = dry.json()["data"], placed.json()["data"]
         assert "id" not in preview["order"]
+        assert "errors" not in preview
         assert result["order"]["id"]
         for key in ("warnings", "buying-power-effect", "fee-calculation"):
             assert preview[key] == result[key], key
