@@ -6,6 +6,11 @@ exceptions become :class:`TransportError`. 429, 5xx and transport failures are r
 full-jitter backoff, bounded, for idempotent methods only; other methods (POST, PUT, PATCH)
 are retried only when the connection was never made (:class:`ConnectFailed`), because
 Tastytrade does not deduplicate submissions. Each retry is also published on the error stream.
+
+The backoff is the session's :class:`~adapters.tastytrade.backoff.Cooldown`: consecutive
+retriable failures of any request (a failed token refresh inside one too) grow one schedule
+to its cap, honouring ``Retry-After``; a success resets it. A rate-limit storm therefore
+slows every caller down together instead of restarting a short backoff per request.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any, Self
 
 import httpx
 
-from adapters.tastytrade.backoff import Clock, Random, RetryPolicy, Sleep, retry
+from adapters.tastytrade.backoff import Clock, Cooldown, Random, RetryPolicy, Sleep, retry
 from adapters.tastytrade.errors import (
     ErrorStream,
     ParseFailure,
@@ -31,6 +36,7 @@ from adapters.tastytrade.errors import (
     TransportError,
     api_error_from,
     is_retriable,
+    parse_retry_after,
 )
 from adapters.tastytrade.symbols import encode_path_symbol
 from tastystream import __version__
@@ -121,6 +127,7 @@ class HttpSession:
         self._sleep = sleep
         self._rand = rand
         self._clock = clock
+        self.cooldown = Cooldown(retry_policy.backoff, clock, sleep, rand)
         self._client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> Self:
@@ -188,6 +195,7 @@ class HttpSession:
             rand=self._rand,
             on_retry=report,
             what=f"{method} {path}",
+            cooldown=self.cooldown,
         )
 
     async def _attempt(
@@ -211,7 +219,12 @@ class HttpSession:
         if traced:
             logger.log(TRACE, "%s %s response body: %s", method, path, response.text[:4000])
         if response.status_code >= 400:
-            raise api_error_from(response.status_code, response.content, path=path)
+            raise api_error_from(
+                response.status_code,
+                response.content,
+                path=path,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
         return response
 
     def _record(
