@@ -1,0 +1,68 @@
+"""The quote ingestor against the sandbox while its REST API fails (issue 9.3, reproduced).
+
+``POST /_sandbox/rest/fail {"count": 40, "kind": "429"}`` before start-up used to leave SPY
+"not streamed" for good while AAPL and QQQ streamed. Now every symbol streams once the
+faults are used up. Kafka is not needed: a recording publisher stands in for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from adapters.tastytrade import Client
+from ingest.normalize import Normalized
+from ingest.quotes import IngestConfig, QuoteIngestor
+from sandbox.server import SandboxServer
+from tests.integration.client_core.conftest import FAST_RECONNECT
+from tests.support import eventually
+
+pytestmark = pytest.mark.integration
+
+SYMBOLS = ("SPY", "AAPL", "QQQ")
+
+
+class Recorder:
+    """Stands in for the Kafka publisher: keeps what it is given."""
+
+    def __init__(self) -> None:
+        self.items: list[Normalized] = []
+
+    async def publish(self, item: Normalized) -> None:
+        self.items.append(item)
+
+    async def flush(self) -> None:
+        return None
+
+    def quoted(self) -> set[str]:
+        return {i.record["symbol"] for i in self.items if i.spec.event_type == "Quote"}
+
+
+async def test_a_429_storm_before_start_up_loses_no_symbol(
+    sandbox: SandboxServer, client: Client
+) -> None:
+    sandbox.admin.fail_rest(40, "429")
+    recorder = Recorder()
+    ingestor = QuoteIngestor(
+        IngestConfig(symbols=SYMBOLS, event_types=("Quote",), source="dxlink:sandbox"),
+        client.rest,
+        lambda: client.dxlink(reconnect_backoff=FAST_RECONNECT),
+        recorder,  # type: ignore[arg-type]
+        client.errors,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(ingestor.run(stop))
+    try:
+
+        async def every_symbol_quoted() -> bool:
+            return recorder.quoted() == set(SYMBOLS)
+
+        await eventually(every_symbol_quoted, timeout=60, message="a symbol never streamed")
+    finally:
+        stop.set()
+        await task
+    assert sandbox.admin.faults.pending_rest_faults() == 0
+    assert sandbox.admin.faults.injected.get("rest-429") == 40
+    assert ingestor.metrics.unresolved == []
+    assert ingestor.metrics.pending == []
