@@ -293,9 +293,12 @@ class ErrorStream:
             if key in self._seen_warnings:
                 return
             self._seen_warnings.add(key)
+        # a disconnect is logged by its stream's reconnect loop, once per outage
         level = (
-            logging.INFO
-            if isinstance(error, (ParseWarning, StreamDisconnected))
+            logging.DEBUG
+            if isinstance(error, StreamDisconnected)
+            else logging.INFO
+            if isinstance(error, ParseWarning)
             else logging.WARNING
         )
         logger.log(level, "%s: %s", type(error).__name__, error.message)
