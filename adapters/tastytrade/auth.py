@@ -165,14 +165,18 @@ class OAuth2Auth(httpx.Auth):
                 delay,
             )
 
-        token = await retry(
-            self._request_token,
-            self._policy,
-            sleep=self._sleep,
-            rand=self._rand,
-            on_retry=count_retry,
-            what="token refresh",
-        )
+        try:
+            token = await retry(
+                self._request_token,
+                self._policy,
+                sleep=self._sleep,
+                rand=self._rand,
+                on_retry=count_retry,
+                what="token refresh",
+            )
+        except TastytradeError as exc:
+            exc.unsent = True  # the request that needed the token was not sent
+            raise
         self._token = token
         self.refreshes += 1
         logger.debug("access token refreshed (valid %.0fs)", token.expires_at - self._clock())

@@ -43,6 +43,9 @@ class TastytradeError(Exception):
     """Root of everything the adapter raises or reports."""
 
     retriable: ClassVar[bool] = False
+    #: the failed call's own request never reached the server (a token refresh failed first,
+    #: or no connection was made): retrying it cannot execute it twice, whatever its method
+    unsent: bool = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

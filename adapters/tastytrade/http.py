@@ -4,8 +4,8 @@ Every request carries ``User-Agent: tastystream/<version>`` and ``Accept-Version
 answers become typed errors (:func:`~adapters.tastytrade.errors.api_error_from`); httpx
 exceptions become :class:`TransportError`. 429, 5xx and transport failures are retried with
 full-jitter backoff, bounded, for idempotent methods only; other methods (POST, PUT, PATCH)
-are retried only when the connection was never made (:class:`ConnectFailed`), because
-Tastytrade does not deduplicate submissions. Each retry is also published on the error stream.
+are retried only when the request was never sent (:class:`ConnectFailed`, or the token
+refresh before it failed: ``unsent``), because Tastytrade does not deduplicate submissions. Each retry is also published on the error stream.
 
 The backoff is the session's :class:`~adapters.tastytrade.backoff.Cooldown`: consecutive
 retriable failures of any request (a failed token refresh inside one too) grow one schedule
@@ -54,6 +54,8 @@ _SECRET_PATHS = ("/oauth/token", "/api-quote-tokens")  # bodies carry tokens: ne
 
 class ConnectFailed(TransportError):
     """The connection was never established, so the request certainly never reached the server."""
+
+    unsent = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +183,8 @@ class HttpSession:
             return await self._attempt(method, path, encode_params(params), json, attempt)
 
         def may_retry(exc: BaseException) -> bool:
-            return is_retriable(exc) and (idempotent or isinstance(exc, ConnectFailed))
+            unsent = isinstance(exc, TastytradeError) and exc.unsent
+            return is_retriable(exc) and (idempotent or unsent)
 
         def report(number: int, exc: BaseException, delay: float) -> None:
             if isinstance(exc, TastytradeError):

@@ -12,10 +12,11 @@ from itertools import pairwise
 from typing import Any
 
 import httpx
+import pytest
 
 from adapters.tastytrade.auth import OAuth2Auth
 from adapters.tastytrade.backoff import Backoff, RetryPolicy, retry
-from adapters.tastytrade.errors import parse_retry_after
+from adapters.tastytrade.errors import RateLimited, parse_retry_after
 from adapters.tastytrade.http import HttpSession
 from tests.unit.client_core.fakes import FakeApi
 
@@ -130,3 +131,38 @@ def test_retry_after_forms() -> None:
     now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     assert parse_retry_after("Fri, 02 Jan 2026 03:04:35 GMT", now=now) == 30.0
     assert parse_retry_after("Fri, 02 Jan 2026 03:04:00 GMT", now=now) == 0.0
+
+
+async def test_a_post_waits_out_a_token_storm_and_is_sent_once() -> None:
+    """The refresh fails before the POST is sent, so retrying it cannot place it twice."""
+    posted: list[bytes] = []
+
+    def place(request: httpx.Request) -> httpx.Response:
+        posted.append(request.content)
+        return httpx.Response(201, json={"data": {"id": 1}})
+
+    api = FakeApi(routes={("POST", "/orders"): place}, token_responses=storm(3))
+    sim = SimTime()
+    http, _ = session(api, sim)
+    async with http:
+        assert await http.send("POST", "/orders", json={"n": 1}) == {"id": 1}
+    assert len(posted) == 1
+    assert gaps(sim.token_calls) == [0.25, 0.5, 1.0]
+
+
+async def test_a_post_the_server_answered_429_is_not_retried() -> None:
+    posted: list[bytes] = []
+
+    def busy(request: httpx.Request) -> httpx.Response:
+        posted.append(request.content)
+        return storm(1)[0]
+
+    api = FakeApi(routes={("POST", "/orders"): busy})
+    sim = SimTime()
+    http, _ = session(api, sim)
+    async with http:
+        with pytest.raises(RateLimited) as info:
+            await http.send("POST", "/orders", json={"n": 1})
+    assert info.value.unsent is False
+    assert len(posted) == 1
+    assert http.cooldown.failures == 1  # it still slows the session down
