@@ -236,11 +236,20 @@ class QuoteIngestor:
             while self._pending:
                 await self._cooldown.wait()  # the session's pause (growing, Retry-After)
                 async with self._lock:
-                    pending = [e for e in self._pending if e in self._desired_entries()]
+                    desired = self._desired_entries()
+                    self._pending = {e: x for e, x in self._pending.items() if e in desired}
+                    pending = list(self._pending)
+                    if not pending:
+                        break
                     plain = [e for e in pending if not is_chain(e)]
                     chains = dict(split_chain(e) for e in pending if is_chain(e))
                     self.metrics.resolve_retries += 1
-                    resolved = await resolve(self._rest, plain, chains)
+                    try:
+                        resolved = await resolve(self._rest, plain, chains)
+                    except TastytradeError as exc:  # credentials refused: keep what streams
+                        logger.error("cannot resolve %s: %s; retrying", ", ".join(pending), exc)
+                        self._cooldown.failed(exc)
+                        continue
                     if resolved.failed:  # the last failure paces the next round (booked once)
                         self._cooldown.failed(list(resolved.failed.values())[-1])
                     self._merge(resolved)
