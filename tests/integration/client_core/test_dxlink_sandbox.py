@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
+import re
 import time
 from collections.abc import Collection
 
@@ -114,7 +116,8 @@ async def test_reconnect_after_forced_drop_keeps_every_subscription(
     assert disconnects[0].code == 1012
 
 
-async def test_frozen_server_detected_as_silent() -> None:
+async def test_frozen_server_detected_as_silent(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     async with open_sandbox() as sandbox, open_client(sandbox) as client:
         async with client.dxlink(
             reconnect_backoff=FAST_RECONNECT, keepalive_timeout=1.0, keepalive_interval=0.3
@@ -127,6 +130,20 @@ async def test_frozen_server_detected_as_silent() -> None:
                 await collect(listener, ["SPY"], Quote)
         reasons = [e.message for e in client.errors.drain() if isinstance(e, StreamDisconnected)]
     assert any("no frame for" in reason for reason in reasons)
+    # the outage is logged once when it starts and once with its counts, both WARNING
+    ours = [r for r in caplog.records if r.name == "adapters.tastytrade.dxlink"]
+    warnings = [r.getMessage() for r in ours if r.levelno >= logging.WARNING]
+    assert len(warnings) == 2, warnings
+    assert warnings[0].startswith("dxlink down (no frame for ")
+    assert re.fullmatch(
+        r"dxlink reconnected \(generation 2, down [\d.]+s, \d+ failed attempts\)", warnings[1]
+    )
+    per_attempt = [
+        r
+        for r in caplog.records
+        if "disconnected" in r.getMessage() or "still down" in r.getMessage()
+    ]
+    assert {r.levelno for r in per_attempt} <= {logging.DEBUG}
 
 
 async def test_expired_tokens_mid_stream_recover_on_reconnect(
