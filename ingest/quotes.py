@@ -156,9 +156,9 @@ class QuoteIngestor:
         Returns what is subscribed now."""
         plain, chain_counts = parse_entries(entries, chains)
         async with self._lock:
+            resolved = await resolve(self._rest, plain, chain_counts)  # AuthError: unchanged
             self._desired = (plain, chain_counts)
-            resolved = await resolve(self._rest, plain, chain_counts)
-            wanted = set(plain) | {chain_entry(u, n) for u, n in chain_counts.items()}
+            wanted = self._desired_entries()
             self._known = {k: v for k, v in self._known.items() if k in wanted}
             self._pending = {}
             self._merge(resolved)
