@@ -247,3 +247,20 @@ async def test_normalize_failures_are_logged_once_per_type_then_counted(
     assert [r.levelno for r in lines] == [logging.WARNING, logging.WARNING]
     assert "cannot normalize Quote SPY" in lines[0].getMessage()
     assert lines[1].getMessage() == "5 events could not be normalized (Quote 5)"
+
+
+async def test_a_refused_credential_during_a_retry_is_logged_and_retried(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    w = world(("SPY",))
+    w.api.faults = [429] * 4 + [401]  # start-up fails transiently, the first retry is refused
+    stop = asyncio.Event()
+    async with w.http:
+        task = asyncio.create_task(w.ingestor.run(stop))
+        await check(lambda: quoted(w) == {"SPY"})
+        stop.set()
+        await task
+    assert w.ingestor.metrics.resolve_retries == 2
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert [r.getMessage().split(":")[0] for r in errors] == ["cannot resolve SPY"]
+    assert "unknown symbol" not in caplog.text
