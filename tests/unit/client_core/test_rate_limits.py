@@ -166,3 +166,31 @@ async def test_a_post_the_server_answered_429_is_not_retried() -> None:
     assert info.value.unsent is False
     assert len(posted) == 1
     assert http.cooldown.failures == 1  # it still slows the session down
+
+
+async def test_retry_without_a_cooldown_honours_retry_after_too() -> None:
+    from adapters.tastytrade.backoff import MAX_RETRY_AFTER
+
+    sim = SimTime()
+    answers = [
+        RateLimited(429, "too_many_requests", "slow", retry_after=5.0),
+        RateLimited(429, "too_many_requests", "slow", retry_after=10_000.0),
+        RateLimited(429, "too_many_requests", "slow"),
+    ]
+
+    async def op() -> str:
+        if answers:
+            raise answers.pop(0)
+        return "done"
+
+    start = sim.now
+    slept: list[float] = []
+
+    async def sleep(delay: float) -> None:
+        slept.append(delay)
+        await sim.sleep(delay)
+
+    policy = RetryPolicy(attempts=4, backoff=Backoff(base=0.25, cap=CAP))
+    assert await retry(op, policy, sleep=sleep, rand=lambda: 1.0) == "done"
+    assert slept == [5.0, MAX_RETRY_AFTER, 1.0]
+    assert sim.now - start == sum(slept)
