@@ -2,7 +2,8 @@
 
 ``POST /_sandbox/rest/fail {"count": 40, "kind": "429"}`` before start-up used to leave SPY
 "not streamed" for good while AAPL and QQQ streamed. Now every symbol streams once the
-faults are used up. Kafka is not needed: a recording publisher stands in for it.
+faults are used up — for 5xx and timeouts too. Kafka is not needed: a recording publisher
+stands in for it.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ import asyncio
 
 import pytest
 
-from adapters.tastytrade import Client
 from ingest.normalize import Normalized
 from ingest.quotes import IngestConfig, QuoteIngestor
 from sandbox.server import SandboxServer
-from tests.integration.client_core.conftest import FAST_RECONNECT
+from tests.integration.client_core.conftest import FAST_RECONNECT, open_client
 from tests.support import eventually
 
 pytestmark = pytest.mark.integration
@@ -39,30 +39,35 @@ class Recorder:
         return {i.record["symbol"] for i in self.items if i.spec.event_type == "Quote"}
 
 
-async def test_a_429_storm_before_start_up_loses_no_symbol(
-    sandbox: SandboxServer, client: Client
+@pytest.mark.parametrize(
+    ("kind", "count", "timeout"),
+    [("429", 40, 5.0), ("500", 20, 5.0), ("timeout", 6, 0.3)],  # timeout: hangs past 0.3 s
+)
+async def test_a_fault_storm_before_start_up_loses_no_symbol(
+    sandbox: SandboxServer, kind: str, count: int, timeout: float
 ) -> None:
-    sandbox.admin.fail_rest(40, "429")
+    sandbox.admin.fail_rest(count, kind, hang_seconds=1.0)
     recorder = Recorder()
-    ingestor = QuoteIngestor(
-        IngestConfig(symbols=SYMBOLS, event_types=("Quote",), source="dxlink:sandbox"),
-        client.rest,
-        lambda: client.dxlink(reconnect_backoff=FAST_RECONNECT),
-        recorder,  # type: ignore[arg-type]
-        client.errors,
-    )
     stop = asyncio.Event()
-    task = asyncio.create_task(ingestor.run(stop))
-    try:
+    async with open_client(sandbox, timeout=timeout) as client:
+        ingestor = QuoteIngestor(
+            IngestConfig(symbols=SYMBOLS, event_types=("Quote",), source="dxlink:sandbox"),
+            client.rest,
+            lambda: client.dxlink(reconnect_backoff=FAST_RECONNECT),
+            recorder,  # type: ignore[arg-type]
+            client.errors,
+        )
+        task = asyncio.create_task(ingestor.run(stop))
+        try:
 
-        async def every_symbol_quoted() -> bool:
-            return recorder.quoted() == set(SYMBOLS)
+            async def every_symbol_quoted() -> bool:
+                return recorder.quoted() == set(SYMBOLS)
 
-        await eventually(every_symbol_quoted, timeout=60, message="a symbol never streamed")
-    finally:
-        stop.set()
-        await task
+            await eventually(every_symbol_quoted, timeout=60, message="a symbol never streamed")
+        finally:
+            stop.set()
+            await task
     assert sandbox.admin.faults.pending_rest_faults() == 0
-    assert sandbox.admin.faults.injected.get("rest-429") == 40
+    assert sandbox.admin.faults.injected.get(f"rest-{kind}") == count
     assert ingestor.metrics.unresolved == []
     assert ingestor.metrics.pending == []
