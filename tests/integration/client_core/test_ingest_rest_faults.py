@@ -12,10 +12,12 @@ import asyncio
 
 import pytest
 
+from adapters.tastytrade import AuthError, Client
 from ingest.normalize import Normalized
 from ingest.quotes import IngestConfig, QuoteIngestor
+from sandbox.config import DEFAULT_REFRESH_TOKEN
 from sandbox.server import SandboxServer
-from tests.integration.client_core.conftest import FAST_RECONNECT, open_client
+from tests.integration.client_core.conftest import FAST_RECONNECT, FAST_RETRY, open_client
 from tests.support import eventually
 
 pytestmark = pytest.mark.integration
@@ -71,3 +73,29 @@ async def test_a_fault_storm_before_start_up_loses_no_symbol(
     assert sandbox.admin.faults.injected.get(f"rest-{kind}") == count
     assert ingestor.metrics.unresolved == []
     assert ingestor.metrics.pending == []
+
+
+async def test_refused_credentials_fail_start_up_as_an_auth_error(
+    sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    recorder = Recorder()
+    async with Client(
+        client_secret="not-the-secret",
+        refresh_token=DEFAULT_REFRESH_TOKEN,
+        base_url=sandbox.base_url,
+        streamer_url=sandbox.streamer_url,
+        environment="custom",
+        retry_policy=FAST_RETRY,
+    ) as client:
+        ingestor = QuoteIngestor(
+            IngestConfig(symbols=SYMBOLS, event_types=("Quote",), source="dxlink:sandbox"),
+            client.rest,
+            lambda: client.dxlink(reconnect_backoff=FAST_RECONNECT),
+            recorder,  # type: ignore[arg-type]
+            client.errors,
+        )
+        with pytest.raises(BaseExceptionGroup) as info:
+            await asyncio.wait_for(ingestor.run(asyncio.Event()), 30)
+    assert info.group_contains(AuthError)
+    assert "unknown symbol" not in caplog.text
+    assert recorder.items == []
