@@ -7,6 +7,15 @@ the reader instead of growing memory. Errors from the client's error stream are 
 logged; a DXLink disconnect moves every candle subscription's ``fromTime`` to the last candle
 seen, so the replay after the reconnect fills exactly the gap. A watchlist file (optional)
 changes the subscriptions while running.
+
+Resolution never loses a subscription to a transient error: an entry that cannot resolve now
+(429/5xx/timeout) keeps what it streamed before and is retried in the background on the REST
+session's :class:`~adapters.tastytrade.backoff.Cooldown` (growing to its cap, honouring
+``Retry-After``) until it resolves; an unknown symbol is reported once and skipped.
+
+Shutdown: the listener stops taking events, the reader publishes what is still queued (within
+``drain_timeout_s``), and whatever it could not publish is counted in
+``metrics.shutdown_discarded`` and logged — never dropped silently.
 """
 
 from __future__ import annotations
@@ -19,8 +28,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from adapters.tastytrade.backoff import Cooldown
 from adapters.tastytrade.dxlink import DXLinkStreamer
-from adapters.tastytrade.errors import ErrorStream, StreamDisconnected
+from adapters.tastytrade.errors import ErrorStream, StreamDisconnected, TastytradeError
 from adapters.tastytrade.events import Candle, MarketEvent
 from adapters.tastytrade.fanout import Listener
 from adapters.tastytrade.rest import Rest
@@ -33,8 +43,11 @@ from ingest.watchlist import (
     UNDERLYING_ONLY,
     Resolved,
     WatchlistFile,
+    chain_entry,
+    is_chain,
     parse_entries,
     resolve,
+    split_chain,
 )
 from schemas.envelope import ts_ingest
 from schemas.errors import SchemaContractError
@@ -52,12 +65,19 @@ class IngestMetrics:
     received: Counter[str] = field(default_factory=Counter)
     duplicates: Counter[str] = field(default_factory=Counter)
     normalize_failures: int = 0
+    normalize_failures_by_type: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     reconnects: int = 0
     dropped: int = 0
     symbols: int = 0
     subscriptions: int = 0
     unresolved: list[str] = field(default_factory=list)
+    #: entries that could not resolve yet (transient errors); retried until they do
+    pending: list[str] = field(default_factory=list)
+    resolve_retries: int = 0
+    #: events still queued when the ingestor stopped: published, or given up on (counted)
+    shutdown_drained: int = 0
+    shutdown_discarded: int = 0
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,7 @@ class IngestConfig:
     source: str = "dxlink:tastytrade"
     queue_size: int = 100_000
     watchlist_file: Path | None = None
+    drain_timeout_s: float = 10.0
 
 
 class QuoteIngestor:
@@ -81,6 +102,7 @@ class QuoteIngestor:
         errors: ErrorStream,
         *,
         now_ms: Callable[[], int] = lambda: int(time.time() * 1000),
+        cooldown: Cooldown | None = None,
     ) -> None:
         self.config = config
         self._rest = rest
@@ -88,11 +110,20 @@ class QuoteIngestor:
         self._publisher = publisher
         self._errors = errors
         self._now_ms = now_ms
+        # retries of entries that failed transiently wait on the REST session's schedule
+        self._cooldown = cooldown if cooldown is not None else _session_cooldown(rest)
         self.metrics = IngestMetrics()
         self.candles = CandleTracker()
         self._info: dict[str, SymbolInfo] = {}
         self._subscribed: dict[str, set[str]] = {}
         self._streamer: DXLinkStreamer | None = None
+        self._desired: tuple[list[str], dict[str, int]] = ([], {})
+        self._known: dict[str, dict[str, SymbolInfo]] = {}  # entry → its last resolution
+        self._pending: dict[str, TastytradeError] = {}  # entry → why it is not resolved yet
+        self._reported: set[str] = set()  # unknown entries already reported
+        self._lock = asyncio.Lock()
+        self._retry_due = asyncio.Event()
+        self._started = asyncio.Event()
         self.state = "stopped"
 
     @property
@@ -118,13 +149,58 @@ class QuoteIngestor:
         return wanted
 
     async def apply(self, entries: Iterable[str], chains: Iterable[str] = ()) -> Resolved:
-        """Resolve ``entries`` and make the subscription set exactly that (add and remove)."""
+        """Resolve ``entries`` and make the subscription set exactly that (add and remove).
+
+        An entry that cannot resolve now (a transient error) keeps its last resolution — a
+        live symbol stays subscribed — and is retried in the background until it resolves.
+        Returns what is subscribed now."""
         plain, chain_counts = parse_entries(entries, chains)
-        resolved = await resolve(self._rest, plain, chain_counts)
-        self.metrics.unresolved = resolved.unresolved
+        async with self._lock:
+            resolved = await resolve(self._rest, plain, chain_counts)  # AuthError: unchanged
+            self._desired = (plain, chain_counts)
+            wanted = self._desired_entries()
+            self._known = {k: v for k, v in self._known.items() if k in wanted}
+            self._pending = {}
+            self._merge(resolved)
+            return await self._sync()
+
+    def _merge(self, resolved: Resolved) -> None:
+        self._known.update(resolved.found)
+        for entry in resolved.found:
+            if self._pending.pop(entry, None) is not None:
+                logger.info("resolved %s after retrying: streamed now", entry)
+        for entry in resolved.unresolved:
+            self._known.pop(entry, None)
+            self._pending.pop(entry, None)
+            if entry not in self._reported:
+                self._reported.add(entry)
+                logger.warning("unknown symbol %r: not streamed", entry)
+        for entry, error in resolved.failed.items():
+            if entry not in self._pending:
+                live = "still streamed with its last resolution" if entry in self._known else ""
+                logger.warning(
+                    "cannot resolve %s now (%s: %s); retrying%s",
+                    entry,
+                    type(error).__name__,
+                    error.message,
+                    f" ({live})" if live else "",
+                )
+            self._pending[entry] = error
+        self.metrics.unresolved = sorted(self._reported & self._desired_entries())
+        self.metrics.pending = sorted(self._pending)
+        if self._pending:
+            self._retry_due.set()
+
+    def _desired_entries(self) -> set[str]:
+        plain, chains = self._desired
+        return set(plain) | {chain_entry(u, n) for u, n in chains.items()}
+
+    async def _sync(self) -> Resolved:
+        """Make the streamer's subscriptions exactly what the known resolutions want."""
+        resolved = Resolved.merge(self._known)
         self._info.update(resolved.all)
-        for symbol, info in list(resolved.underlyings.items()):
-            if self.config.backfill is not None:
+        if self.config.backfill is not None:
+            for symbol, info in resolved.underlyings.items():
                 self._info[candle_symbol(symbol, self.config.backfill.period)] = info
         streamer = self._streamer
         assert streamer is not None
@@ -152,6 +228,33 @@ class QuoteIngestor:
         )
         return resolved
 
+    async def _retry_pending(self) -> None:
+        """Resolve the entries that failed transiently, again and again, until they do."""
+        while True:
+            await self._retry_due.wait()
+            self._retry_due.clear()
+            while self._pending:
+                await self._cooldown.wait()  # the session's pause (growing, Retry-After)
+                async with self._lock:
+                    desired = self._desired_entries()
+                    self._pending = {e: x for e, x in self._pending.items() if e in desired}
+                    pending = list(self._pending)
+                    if not pending:
+                        break
+                    plain = [e for e in pending if not is_chain(e)]
+                    chains = dict(split_chain(e) for e in pending if is_chain(e))
+                    self.metrics.resolve_retries += 1
+                    try:
+                        resolved = await resolve(self._rest, plain, chains)
+                    except TastytradeError as exc:  # credentials refused: keep what streams
+                        logger.error("cannot resolve %s: %s; retrying", ", ".join(pending), exc)
+                        self._cooldown.failed(exc)
+                        continue
+                    if resolved.failed:  # the last failure paces the next round (booked once)
+                        self._cooldown.failed(list(resolved.failed.values())[-1])
+                    self._merge(resolved)
+                    await self._sync()
+
     # -------------------------------------------------------------------------- run
     async def run(self, stop: asyncio.Event) -> None:
         self.state = "connecting"
@@ -159,11 +262,10 @@ class QuoteIngestor:
             self._streamer = streamer
             listener = streamer.listen(self.config.queue_size, name="ingest")
             try:
-                await self.apply(self.config.symbols, self.config.option_chains)
-                self.state = "running"
                 async with asyncio.TaskGroup() as tg:
+                    reader = tg.create_task(self._read(listener), name="ingest-read")
                     tasks = [
-                        tg.create_task(self._read(listener), name="ingest-read"),
+                        tg.create_task(self._start(), name="ingest-resolve"),
                         tg.create_task(self._watch_errors(streamer), name="ingest-errors"),
                     ]
                     if self.config.watchlist_file is not None:
@@ -177,15 +279,55 @@ class QuoteIngestor:
                     self.state = "stopping"
                     for task in tasks:
                         task.cancel()
+                    await self._drain(listener, reader)
             finally:
                 self.metrics.dropped = listener.dropped
                 listener.close()
                 self._streamer = None
         await self._publisher.flush()
         self.state = "stopped"
+        self._report_normalize_failures()
         logger.info(
             "quote ingestor stopped: received %d events", sum(self.metrics.received.values())
         )
+
+    async def _start(self) -> None:
+        await self.apply(self.config.symbols, self.config.option_chains)
+        self.state = "running"
+        self._started.set()
+        await self._retry_pending()
+
+    async def _drain(self, listener: Listener[MarketEvent], reader: asyncio.Task[None]) -> None:
+        """Stop intake; let the reader publish what is queued (bounded); count what it cannot."""
+        queued = listener.qsize()
+        listener.close()  # takes no more events; the reader ends once the queue is empty
+        done, _ = await asyncio.wait({reader}, timeout=self.config.drain_timeout_s)
+        if not done:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+        left = listener.qsize()
+        while listener.get_nowait() is not None:
+            pass
+        self.metrics.shutdown_drained = queued - left
+        self.metrics.shutdown_discarded = left
+        if left:
+            logger.warning(
+                "shutdown: %d queued events not published within %.1fs (discarded; %d published)",
+                left,
+                self.config.drain_timeout_s,
+                queued - left,
+            )
+        elif queued:
+            logger.info("shutdown: published the %d events still queued", queued)
+
+    def _report_normalize_failures(self) -> None:
+        by_type = self.metrics.normalize_failures_by_type
+        if by_type:
+            logger.warning(
+                "%d events could not be normalized (%s)",
+                self.metrics.normalize_failures,
+                ", ".join(f"{kind} {count}" for kind, count in sorted(by_type.items())),
+            )
 
     async def _read(self, listener: Listener[MarketEvent]) -> None:
         """Drain the listener in batches: one blocking ``get``, then whatever is already queued;
@@ -201,8 +343,12 @@ class QuoteIngestor:
         publish = self._publisher.publish
         # ticker events are re-sent on every (re)subscribe: skip a repeat of the last one seen
         last_id: dict[tuple[str, str], str] = {}
+        failed_types = metrics.normalize_failures_by_type
         while True:
-            event: MarketEvent | None = await listener.get()
+            try:
+                event: MarketEvent | None = await listener.get()
+            except StopAsyncIteration:  # closed (shutdown) and drained
+                return
             while event is not None:
                 now_us = ts_ingest()
                 for _ in range(STAMP_EVERY):
@@ -219,9 +365,16 @@ class QuoteIngestor:
                         )
                     except (SchemaContractError, ValueError, TypeError) as exc:
                         metrics.normalize_failures += 1
-                        logger.warning(
-                            "cannot normalize %s %s: %s", event_type, event.event_symbol, exc
-                        )
+                        failed_types[event_type] += 1
+                        if failed_types[event_type] == 1:  # once per type; the rest is counted
+                            logger.warning(
+                                "cannot normalize %s %s: %s (further %s failures are only "
+                                "counted: metrics.normalize_failures, summary at shutdown)",
+                                event_type,
+                                event.event_symbol,
+                                exc,
+                                event_type,
+                            )
                     else:
                         if event_type in TICKER_TYPES:
                             key = (event_type, event.event_symbol)
@@ -255,12 +408,22 @@ class QuoteIngestor:
 
     async def _watch_file(self, path: Path) -> None:
         watch = WatchlistFile(path)
+        await self._started.wait()  # the configured set first, then the file's
         while True:
             entries = watch.poll()
             if entries is not None and entries:
                 logger.info("watchlist %s changed: %d entries", path, len(entries))
-                await self.apply(entries, ())
+                try:
+                    await self.apply(entries, ())
+                except TastytradeError as exc:  # e.g. credentials refused: keep what streams
+                    logger.error("watchlist %s not applied: %s", path, exc)
             await asyncio.sleep(watch.interval)
+
+
+def _session_cooldown(rest: Rest) -> Cooldown:
+    """The HTTP session's shared retry schedule (a session without one gets its own)."""
+    found = getattr(rest.http, "cooldown", None)
+    return found if isinstance(found, Cooldown) else Cooldown()
 
 
 __all__ = ["STAMP_EVERY", "IngestConfig", "IngestMetrics", "QuoteIngestor"]

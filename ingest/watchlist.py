@@ -5,6 +5,12 @@ Entries: equities/ETFs/indices (``SPY``, ``SPX``), futures contracts or products
 ``/ES`` = the active month), crypto pairs (``BTC/USD``), option chains (``SPY:2`` = the nearest
 two expirations; also as ``TT_OPTION_CHAINS``). Unknown entries are reported and skipped —
 never silently streamed under a wrong symbol.
+
+:func:`resolve` sorts every entry into exactly one outcome: found (``found``, by entry),
+unknown (``unresolved``: 404, no streamer symbol, or another answer retrying cannot change),
+or not resolvable *now* (``failed``: 429/5xx/timeouts after the session's retries; the caller
+keeps what it streams and tries again). An authentication failure is none of these: it is
+raised, because no symbol can resolve with credentials the API refuses.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from adapters.tastytrade.errors import NotFound, TastytradeError
+from adapters.tastytrade.errors import AuthError, NotFound, TastytradeError
 from adapters.tastytrade.rest import Rest
 from adapters.tastytrade.symbols import occ_to_streamer
 from ingest.normalize import SymbolInfo
@@ -33,10 +39,42 @@ class Resolved:
     underlyings: dict[str, SymbolInfo] = field(default_factory=dict)
     options: dict[str, SymbolInfo] = field(default_factory=dict)
     unresolved: list[str] = field(default_factory=list)
+    #: entry (``SPY``, ``SPY:2``) → the error that kept it from resolving now (retriable)
+    failed: dict[str, TastytradeError] = field(default_factory=dict)
+    #: entry → the streamer symbols it resolved to
+    found: dict[str, dict[str, SymbolInfo]] = field(default_factory=dict)
 
     @property
     def all(self) -> dict[str, SymbolInfo]:
         return {**self.underlyings, **self.options}
+
+    def add(self, entry: str, symbols: dict[str, SymbolInfo], *, options: bool) -> None:
+        self.found[entry] = symbols
+        (self.options if options else self.underlyings).update(symbols)
+
+    @classmethod
+    def merge(cls, found: dict[str, dict[str, SymbolInfo]]) -> Resolved:
+        """The resolution of several entries' last known results (chain entries hold ``:``)."""
+        out = cls()
+        for entry, symbols in found.items():
+            out.add(entry, symbols, options=is_chain(entry))
+        return out
+
+
+def chain_entry(underlying: str, expirations: int) -> str:
+    """How a chain is named among entries: ``SPY:2``."""
+    return f"{underlying}:{expirations}"
+
+
+def is_chain(entry: str) -> bool:
+    head, sep, tail = entry.rpartition(":")
+    return bool(sep and tail.isdigit() and head and not head.startswith("/"))
+
+
+def split_chain(entry: str) -> tuple[str, int]:
+    """``SPY:2`` → (``SPY``, 2); only for entries where :func:`is_chain` holds."""
+    head, _, tail = entry.rpartition(":")
+    return head.upper(), int(tail)
 
 
 def parse_entries(
@@ -49,9 +87,9 @@ def parse_entries(
         entry = raw.strip()
         if not entry or entry.startswith("#"):
             continue
-        head, sep, tail = entry.rpartition(":")
-        if sep and tail.isdigit() and head and not head.startswith("/"):
-            chains[head.upper()] = max(chains.get(head.upper(), 0), int(tail))
+        if is_chain(entry):
+            head, count = split_chain(entry)
+            chains[head] = max(chains.get(head, 0), count)
         else:
             plain.append(entry)
     return list(dict.fromkeys(plain)), chains
@@ -60,26 +98,40 @@ def parse_entries(
 async def resolve(
     rest: Rest, symbols: Iterable[str], chains: dict[str, int], *, today: date | None = None
 ) -> Resolved:
+    """Resolve plain symbols and chains (see the module docstring for the outcomes)."""
     out = Resolved()
     for symbol in symbols:
         try:
             found = await _resolve_one(rest, symbol)
+        except AuthError:
+            raise
         except NotFound:
             found = None
         except TastytradeError as exc:
-            logger.warning("cannot resolve %s: %s", symbol, exc)
-            found = None
+            if exc.retriable:
+                out.failed[symbol] = exc
+            else:
+                logger.warning("cannot resolve %s: %s", symbol, exc)
+                out.unresolved.append(symbol)
+            continue
         if found is None:
-            logger.warning("unknown symbol %r: not streamed", symbol)
             out.unresolved.append(symbol)
             continue
-        out.underlyings[found[0]] = found[1]
+        out.add(symbol, {found[0]: found[1]}, options=False)
     for underlying, count in chains.items():
+        entry = chain_entry(underlying, count)
         try:
-            out.options.update(await _chain(rest, underlying, count, today or date.today()))
+            options = await _chain(rest, underlying, count, today or date.today())
+        except AuthError:
+            raise
         except TastytradeError as exc:
-            logger.warning("cannot load the option chain of %s: %s", underlying, exc)
-            out.unresolved.append(f"{underlying}:{count}")
+            if exc.retriable:
+                out.failed[entry] = exc
+            else:
+                logger.warning("cannot load the option chain of %s: %s", underlying, exc)
+                out.unresolved.append(entry)
+            continue
+        out.add(entry, options, options=True)
     return out
 
 
@@ -171,6 +223,9 @@ __all__ = [
     "UNDERLYING_ONLY",
     "Resolved",
     "WatchlistFile",
+    "chain_entry",
+    "is_chain",
     "parse_entries",
     "resolve",
+    "split_chain",
 ]

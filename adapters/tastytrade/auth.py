@@ -3,9 +3,14 @@
 ``POST /oauth/token`` with a JSON body mints a 15-minute access token (§2.1 of the wire
 reference). :class:`OAuth2Auth` keeps one token per client, refreshes it ``margin`` seconds
 before it expires under an asyncio lock with a double check (single flight: any number of
-concurrent callers cause one refresh), replays a request once after a 401, retries failed
-refreshes with jittered backoff, and turns ``invalid_grant`` into a non-retriable
-:class:`AuthError`. Tokens are never logged.
+concurrent callers cause one refresh), replays a request once after a 401, and turns
+``invalid_grant`` into a non-retriable :class:`AuthError`. Tokens are never logged.
+
+A failed refresh raises its typed error (429 → :class:`RateLimited` with ``Retry-After``)
+and is retried by whoever needed the token: the HTTP session retries the request on its one
+growing schedule, a streamer reconnects with its backoff. Retrying here as well (pass a
+``refresh_policy``) would nest two schedules, the inner one restarting at ``base`` on every
+outer retry.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from adapters.tastytrade.backoff import Clock, Random, RetryPolicy, Sleep, retry
+from adapters.tastytrade.backoff import NO_RETRY, Clock, Random, RetryPolicy, Sleep, retry
 from adapters.tastytrade.errors import (
     ApiError,
     AuthError,
@@ -28,6 +33,7 @@ from adapters.tastytrade.errors import (
     TastytradeError,
     TransportError,
     api_error_from,
+    parse_retry_after,
 )
 
 logger = logging.getLogger(__name__)
@@ -35,7 +41,7 @@ logger = logging.getLogger(__name__)
 TOKEN_PATH = "/oauth/token"
 DEFAULT_EXPIRES_IN = 900.0
 DEFAULT_MARGIN = 60.0
-DEFAULT_REFRESH_POLICY = RetryPolicy(attempts=5)
+DEFAULT_REFRESH_POLICY = NO_RETRY  # the caller retries (see the module docstring)
 _NO_AUTH = httpx.Auth()  # the token request itself carries no bearer
 
 
@@ -159,14 +165,18 @@ class OAuth2Auth(httpx.Auth):
                 delay,
             )
 
-        token = await retry(
-            self._request_token,
-            self._policy,
-            sleep=self._sleep,
-            rand=self._rand,
-            on_retry=count_retry,
-            what="token refresh",
-        )
+        try:
+            token = await retry(
+                self._request_token,
+                self._policy,
+                sleep=self._sleep,
+                rand=self._rand,
+                on_retry=count_retry,
+                what="token refresh",
+            )
+        except TastytradeError as exc:
+            exc.unsent = True  # the request that needed the token was not sent
+            raise
         self._token = token
         self.refreshes += 1
         logger.debug("access token refreshed (valid %.0fs)", token.expires_at - self._clock())
@@ -189,12 +199,14 @@ class OAuth2Auth(httpx.Auth):
         except httpx.HTTPError as exc:
             raise TransportError(f"token request failed: {type(exc).__name__}") from exc
         if response.status_code >= 400:
-            raise _token_error(response.status_code, response.content, self._token_path)
+            raise _token_error(response, self._token_path)
         return _parse_token(response, started)
 
 
-def _token_error(status: int, body: bytes, path: str) -> ApiError:
-    error = api_error_from(status, body, path=path)
+def _token_error(response: httpx.Response, path: str) -> ApiError:
+    status = response.status_code
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    error = api_error_from(status, response.content, path=path, retry_after=retry_after)
     if error.code == "invalid_grant" or (400 <= status < 500 and status not in (408, 429)):
         if isinstance(error, AuthError):
             return error

@@ -14,6 +14,8 @@ import logging
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,9 @@ class TastytradeError(Exception):
     """Root of everything the adapter raises or reports."""
 
     retriable: ClassVar[bool] = False
+    #: the failed call's own request never reached the server (a token refresh failed first,
+    #: or no connection was made): retrying it cannot execute it twice, whatever its method
+    unsent: bool = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -48,7 +53,11 @@ class TastytradeError(Exception):
 
 
 class ApiError(TastytradeError):
-    """A non-2xx REST answer: HTTP status, the API's code and message, and nested errors."""
+    """A non-2xx REST answer: HTTP status, the API's code and message, and nested errors.
+
+    ``retry_after`` is the server's ``Retry-After`` in seconds, when it sent one: a retry
+    waits at least that long (:func:`adapters.tastytrade.backoff.retry`).
+    """
 
     def __init__(
         self,
@@ -58,6 +67,7 @@ class ApiError(TastytradeError):
         errors: Sequence[ErrorDetail] = (),
         *,
         path: str = "",
+        retry_after: float | None = None,
     ) -> None:
         detail = f"{status} {code}: {message}" if code else f"{status}: {message}"
         if path:
@@ -68,6 +78,7 @@ class ApiError(TastytradeError):
         self.api_message = message
         self.errors: tuple[ErrorDetail, ...] = tuple(errors)
         self.path = path
+        self.retry_after = retry_after
 
     @property
     def retriable(self) -> bool:  # type: ignore[override]
@@ -180,11 +191,30 @@ def is_retriable(exc: BaseException) -> bool:
     return isinstance(exc, TastytradeError) and bool(exc.retriable)
 
 
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds from now: delta-seconds or an HTTP date; ``None`` if absent
+    or unreadable (the caller's own backoff applies then)."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
 def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def api_error_from(status: int, body: bytes, *, path: str = "") -> ApiError:
+def api_error_from(
+    status: int, body: bytes, *, path: str = "", retry_after: float | None = None
+) -> ApiError:
     """Map a non-2xx REST answer to the error class of its status.
 
     Understands the API's envelope ``{"error": {"code", "message", "errors"?}}``, the
@@ -206,7 +236,7 @@ def api_error_from(status: int, body: bytes, *, path: str = "") -> ApiError:
         cls = RateLimited
     else:
         cls = ApiError
-    return cls(status, code, message, details, path=path)
+    return cls(status, code, message, details, path=path, retry_after=retry_after)
 
 
 def _parse_error_body(body: bytes) -> tuple[str, str, list[ErrorDetail]]:
@@ -266,9 +296,12 @@ class ErrorStream:
             if key in self._seen_warnings:
                 return
             self._seen_warnings.add(key)
+        # a disconnect is logged by its stream's reconnect loop, once per outage
         level = (
-            logging.INFO
-            if isinstance(error, (ParseWarning, StreamDisconnected))
+            logging.DEBUG
+            if isinstance(error, StreamDisconnected)
+            else logging.INFO
+            if isinstance(error, ParseWarning)
             else logging.WARNING
         )
         logger.log(level, "%s: %s", type(error).__name__, error.message)
@@ -322,4 +355,5 @@ __all__ = [
     "Unrecoverable",
     "api_error_from",
     "is_retriable",
+    "parse_retry_after",
 ]

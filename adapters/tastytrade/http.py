@@ -4,8 +4,13 @@ Every request carries ``User-Agent: tastystream/<version>`` and ``Accept-Version
 answers become typed errors (:func:`~adapters.tastytrade.errors.api_error_from`); httpx
 exceptions become :class:`TransportError`. 429, 5xx and transport failures are retried with
 full-jitter backoff, bounded, for idempotent methods only; other methods (POST, PUT, PATCH)
-are retried only when the connection was never made (:class:`ConnectFailed`), because
-Tastytrade does not deduplicate submissions. Each retry is also published on the error stream.
+are retried only when the request was never sent (:class:`ConnectFailed`, or the token
+refresh before it failed: ``unsent``), because Tastytrade does not deduplicate submissions. Each retry is also published on the error stream.
+
+The backoff is the session's :class:`~adapters.tastytrade.backoff.Cooldown`: consecutive
+retriable failures of any request (a failed token refresh inside one too) grow one schedule
+to its cap, honouring ``Retry-After``; a success resets it. A rate-limit storm therefore
+slows every caller down together instead of restarting a short backoff per request.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from typing import Any, Self
 
 import httpx
 
-from adapters.tastytrade.backoff import Clock, Random, RetryPolicy, Sleep, retry
+from adapters.tastytrade.backoff import Clock, Cooldown, Random, RetryPolicy, Sleep, retry
 from adapters.tastytrade.errors import (
     ErrorStream,
     ParseFailure,
@@ -31,6 +36,7 @@ from adapters.tastytrade.errors import (
     TransportError,
     api_error_from,
     is_retriable,
+    parse_retry_after,
 )
 from adapters.tastytrade.symbols import encode_path_symbol
 from tastystream import __version__
@@ -48,6 +54,8 @@ _SECRET_PATHS = ("/oauth/token", "/api-quote-tokens")  # bodies carry tokens: ne
 
 class ConnectFailed(TransportError):
     """The connection was never established, so the request certainly never reached the server."""
+
+    unsent = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +129,7 @@ class HttpSession:
         self._sleep = sleep
         self._rand = rand
         self._clock = clock
+        self.cooldown = Cooldown(retry_policy.backoff, clock, sleep, rand)
         self._client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> Self:
@@ -174,7 +183,8 @@ class HttpSession:
             return await self._attempt(method, path, encode_params(params), json, attempt)
 
         def may_retry(exc: BaseException) -> bool:
-            return is_retriable(exc) and (idempotent or isinstance(exc, ConnectFailed))
+            unsent = isinstance(exc, TastytradeError) and exc.unsent
+            return is_retriable(exc) and (idempotent or unsent)
 
         def report(number: int, exc: BaseException, delay: float) -> None:
             if isinstance(exc, TastytradeError):
@@ -188,6 +198,7 @@ class HttpSession:
             rand=self._rand,
             on_retry=report,
             what=f"{method} {path}",
+            cooldown=self.cooldown,
         )
 
     async def _attempt(
@@ -211,7 +222,12 @@ class HttpSession:
         if traced:
             logger.log(TRACE, "%s %s response body: %s", method, path, response.text[:4000])
         if response.status_code >= 400:
-            raise api_error_from(response.status_code, response.content, path=path)
+            raise api_error_from(
+                response.status_code,
+                response.content,
+                path=path,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
         return response
 
     def _record(

@@ -15,6 +15,10 @@ start to end — again and again until stopped:
   generation grows, state RUNNING, and from the second connection on the ``on_reconnect``
   hooks learn how long the stream was down.
 
+Logging is per outage, not per attempt: its first failure is one WARNING (the reason), the
+failed attempts that follow are DEBUG, and its end is one WARNING with the counts (how long
+down, how many failed attempts) — a frozen or unreachable server does not flood the log.
+
 Clock, sleep and randomness are injected so tests run instantly. Subclasses keep only their
 protocol: ``_session()``, their own ``stats()``, and optionally ``_before_reconnect()`` to
 react to a retriable failure (DXLink forces a new quote token after ``UNAUTHORIZED``).
@@ -91,6 +95,7 @@ class ReconnectingStream(abc.ABC, Generic[T, C]):
         self.state = StreamState.STOPPED
         self.generation = 0  # successful sessions so far
         self.disconnects = 0
+        self.outage_failures = 0  # failed attempts of the current outage (0 while up)
 
     # ----------------------------------------------------------------- lifecycle
     async def __aenter__(self) -> Self:
@@ -116,6 +121,14 @@ class ReconnectingStream(abc.ABC, Generic[T, C]):
             self._set_state(StreamState.STOPPING)
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+            if self.outage_failures:
+                self._log.warning(
+                    "%s stopped while down (%.1fs, %d failed attempts)",
+                    self._label,
+                    self._down_for(),
+                    self.outage_failures,
+                )
+                self.outage_failures = 0
         self._fanout.close(self._fanout.failure)
         self._set_state(StreamState.STOPPED)
 
@@ -153,8 +166,19 @@ class ReconnectingStream(abc.ABC, Generic[T, C]):
         self._set_state(StreamState.RUNNING)
         if self._down_since is not None:
             down_for, self._down_since = self._clock() - self._down_since, None
+            failures, self.outage_failures = self.outage_failures, 0
             if self.generation > 1:
-                self._notify(Reconnected(self.generation, down_for))
+                self._notify(Reconnected(self.generation, down_for), failures)
+            else:
+                self._log.warning(
+                    "%s connected after %d failed attempts (%.1fs)",
+                    self._label,
+                    failures,
+                    down_for,
+                )
+
+    def _down_for(self) -> float:
+        return 0.0 if self._down_since is None else self._clock() - self._down_since
 
     async def _run(self) -> None:
         while True:
@@ -176,6 +200,16 @@ class ReconnectingStream(abc.ABC, Generic[T, C]):
                 return
             self._before_reconnect(reason)
             delay = self._count_disconnect()
+            self.outage_failures += 1
+            if self.outage_failures == 1:
+                self._log.warning("%s down (%s); reconnecting", self._label, reason.message)
+            else:
+                self._log.debug(
+                    "%s still down (%s; %d failed attempts)",
+                    self._label,
+                    reason.message,
+                    self.outage_failures,
+                )
             code = reason.code if isinstance(reason, StreamDisconnected) else None
             self.errors.publish(
                 StreamDisconnected(
@@ -207,12 +241,13 @@ class ReconnectingStream(abc.ABC, Generic[T, C]):
         self.disconnects += 1
         return self._schedule.next_delay()
 
-    def _notify(self, info: Reconnected) -> None:
-        self._log.info(
-            "%s reconnected (generation %d, down %.1fs)",
+    def _notify(self, info: Reconnected, failures: int) -> None:
+        self._log.warning(
+            "%s reconnected (generation %d, down %.1fs, %d failed attempts)",
             self._label,
             info.generation,
             info.down_for_s,
+            failures,
         )
         for hook in self._hooks:
             try:

@@ -4,6 +4,8 @@ unknown symbols produce nothing."""
 
 from __future__ import annotations
 
+import logging
+import re
 import time
 from collections.abc import AsyncIterator
 
@@ -96,8 +98,9 @@ async def test_malformed_dxlink_frames_are_reported_and_survived(
 
 
 async def test_frozen_dxlink_socket_is_detected_and_replaced(
-    client: Client, dx: DXLinkStreamer, sandbox: SandboxServer
+    client: Client, dx: DXLinkStreamer, sandbox: SandboxServer, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     with dx.listen() as listener:
         events = Collector(listener)
         dx.on_reconnect(events.on_reconnect())
@@ -111,6 +114,21 @@ async def test_frozen_dxlink_socket_is_detected_and_replaced(
         await eventually(back, timeout=10, interval=0.05, message="no quotes after the freeze")
     (disconnect,) = [e for e in client.errors.drain() if isinstance(e, StreamDisconnected)]
     assert "no frame" in disconnect.message
+    # the outage is logged once when it starts and once with its counts, both WARNING; each
+    # failed attempt only at DEBUG
+    ours = [r for r in caplog.records if r.name == "adapters.tastytrade.dxlink"]
+    warnings = [r.getMessage() for r in ours if r.levelno >= logging.WARNING]
+    assert len(warnings) == 2, warnings
+    assert warnings[0].startswith("dxlink down (no frame for ")
+    assert re.fullmatch(
+        r"dxlink reconnected \(generation 2, down [\d.]+s, \d+ failed attempts\)", warnings[1]
+    )
+    per_attempt = [
+        r
+        for r in caplog.records
+        if "disconnected" in r.getMessage() or "still down" in r.getMessage()
+    ]
+    assert {r.levelno for r in per_attempt} <= {logging.DEBUG}
 
 
 async def test_paused_symbol_goes_quiet_on_dxlink_and_unknown_symbols_stay_silent(

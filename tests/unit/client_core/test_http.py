@@ -26,7 +26,7 @@ from adapters.tastytrade.http import (
     encode_params,
     encode_path_symbol,
 )
-from tests.unit.client_core.fakes import FakeSleep
+from tests.unit.client_core.fakes import FakeClock, FakeSleep
 
 BASE = "https://api.example.test"
 
@@ -47,6 +47,7 @@ def session_for(
         retry_policy=RetryPolicy(attempts=3, backoff=Backoff(base=0.5, cap=1.0)),
         sleep=sleep or FakeSleep(),
         rand=lambda: 0.5,
+        clock=FakeClock(),
         metrics=None if metrics is None else metrics.append,
     )
 

@@ -184,15 +184,58 @@ async def test_hooks_learn_downtime_and_a_failing_hook_spares_the_others(
         await parked(stream)
     assert seen == [Reconnected(generation=2, down_for_s=3.0)]  # slept 1 + 2 while down
     lines = [r.getMessage() for r in caplog.records if r.name == LOGGER]
-    assert "fake stream reconnected (generation 2, down 3.0s)" in lines
+    assert "fake stream reconnected (generation 2, down 3.0s, 2 failed attempts)" in lines
     assert "on_reconnect hook failed" in lines
-    assert lines[:4] == [
+    assert lines[:5] == [
         "fake stream stopped -> connecting",
         "fake stream connecting -> running",
+        "fake stream down (connect failed: OSError: reset); reconnecting",
         "fake stream running -> degraded",
         "fake stream degraded -> running",
     ]
     assert lines[-2:] == ["fake stream running -> stopping", "fake stream stopping -> stopped"]
+
+
+async def test_an_outage_is_logged_once_at_warning_with_its_counts(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A frozen server: silence, then every new connection times out in its handshake."""
+    caplog.set_level(logging.DEBUG)
+    frozen = StreamDisconnected("no frame for 61.0s", stream="fake")
+    timeout = TimeoutError("handshake")
+    stream = Scripted([up_then_fail(30.0, frozen), *[fail(timeout) for _ in range(6)]])
+    async with stream:
+        await parked(stream)
+    ours = [r for r in caplog.records if r.levelno >= logging.INFO]
+    warnings = [r.getMessage() for r in ours if r.levelno == logging.WARNING]
+    assert warnings == [
+        "fake stream down (no frame for 61.0s); reconnecting",
+        "fake stream reconnected (generation 2, down 39.0s, 7 failed attempts)",
+    ]
+    assert not [r for r in ours if "disconnected" in r.getMessage()]  # per attempt: DEBUG
+    per_attempt = [r for r in caplog.records if "still down" in r.getMessage()]
+    assert len(per_attempt) == 6
+    assert {r.levelno for r in per_attempt} == {logging.DEBUG}
+
+
+async def test_a_stop_while_down_reports_the_outage(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+
+    async def hang(stream: Scripted) -> None:
+        await asyncio.Event().wait()
+
+    stream = Scripted([fail(OSError("refused")), fail(OSError("refused")), hang])
+    async with stream:
+
+        async def third() -> bool:
+            return stream.sessions == 3
+
+        await eventually(third, timeout=5)
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert lines == [
+        "fake stream down (connect failed: OSError: refused); reconnecting",
+        "fake stream stopped while down (3.0s, 2 failed attempts)",
+    ]
 
 
 async def test_no_hook_for_the_first_connection_even_after_failed_attempts() -> None:

@@ -13,6 +13,7 @@ from typing import Any, Self, cast
 import pytest
 
 from adapters.tastytrade import events as ev
+from adapters.tastytrade.backoff import Cooldown
 from adapters.tastytrade.errors import ErrorStream, StreamDisconnected
 from adapters.tastytrade.events import MarketEvent
 from adapters.tastytrade.fanout import Fanout, Listener
@@ -87,13 +88,12 @@ async def fake_resolve(
     for symbol in symbols:
         if symbol in UNIVERSE:
             streamer, info = UNIVERSE[symbol]
-            out.underlyings[streamer] = info
+            out.add(symbol, {streamer: info}, options=False)
         else:
             out.unresolved.append(symbol)
-    for underlying in chains:
-        out.options[f".{underlying}261218C600"] = SymbolInfo(
-            f"{underlying}   261218C00600000", "Equity Option"
-        )
+    for underlying, count in chains.items():
+        option = SymbolInfo(f"{underlying}   261218C00600000", "Equity Option")
+        out.add(f"{underlying}:{count}", {f".{underlying}261218C600": option}, options=True)
     return out
 
 
@@ -119,8 +119,13 @@ def world(
         publisher=cast(Any, publisher),
         errors=errors,
         now_ms=lambda: NOW_MS,
+        cooldown=Cooldown(sleep=_no_sleep),
     )
     return ingestor, streamer, publisher, errors
+
+
+async def _no_sleep(delay: float) -> None:
+    await asyncio.sleep(0)
 
 
 def _quote(symbol: str, bid: float) -> ev.Quote:
