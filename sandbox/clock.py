@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
@@ -39,12 +40,19 @@ MAX_SPEED = 1_000_000.0  # a simulated ~11.6 days per real second
 
 class SimClock:
     """A clock whose ``now`` is ``anchor + (monotonic elapsed) * speed``, kept inside
-    ``EARLIEST … LATEST``."""
+    ``EARLIEST … LATEST``; ``monotonic`` is the elapsed-time source (tests inject a fake one)."""
 
-    def __init__(self, start: datetime | None = None, speed: float = 1.0) -> None:
+    def __init__(
+        self,
+        start: datetime | None = None,
+        speed: float = 1.0,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._monotonic = monotonic
         self._speed = _checked_speed(speed)
         self._anchor = _in_range(start if start is not None else datetime.now(UTC))
-        self._mono = time.monotonic()
+        self._mono = monotonic()
 
     @property
     def speed(self) -> float:
@@ -57,7 +65,7 @@ class SimClock:
         self._speed = speed
 
     def now(self) -> datetime:
-        elapsed = (time.monotonic() - self._mono) * self._speed
+        elapsed = (self._monotonic() - self._mono) * self._speed
         room = (LATEST - self._anchor).total_seconds()
         return self._anchor + timedelta(seconds=min(elapsed, room))
 
@@ -66,7 +74,7 @@ class SimClock:
 
     def set(self, when: datetime) -> None:
         self._anchor = _in_range(when)
-        self._mono = time.monotonic()
+        self._mono = self._monotonic()
 
     def advance(self, seconds: float) -> None:
         if not math.isfinite(seconds):
@@ -76,7 +84,7 @@ class SimClock:
         if abs(seconds) > span:
             raise ValueError(f"advance must be at most {span:.0f} seconds either way")
         self._anchor = _in_range(now + timedelta(seconds=seconds))
-        self._mono = time.monotonic()
+        self._mono = self._monotonic()
 
     def real_seconds(self, sim_seconds: float) -> float:
         """Wall-clock seconds until ``sim_seconds`` of simulated time pass (inf when frozen)."""
@@ -84,7 +92,7 @@ class SimClock:
 
     def _rebase(self) -> None:
         self._anchor = self.now()
-        self._mono = time.monotonic()
+        self._mono = self._monotonic()
 
 
 def _checked_speed(speed: float) -> float:

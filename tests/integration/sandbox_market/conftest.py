@@ -21,6 +21,7 @@ from sandbox.clock import SimClock
 from sandbox.dxlink import DxlinkService
 from sandbox.market import Market
 from sandbox.market_api import market_routes
+from tests.support import eventually
 
 TOKEN = "quote-token-ok"
 # A Tuesday, 11:00 CT: equities regular session, CME open, crypto open.
@@ -55,11 +56,12 @@ async def start_server(
     )
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
-    for _ in range(500):
-        if server.started or task.done():
-            break
-        await asyncio.sleep(0.01)
-    assert server.started, "uvicorn did not start"
+
+    async def up_or_failed() -> bool:
+        return server.started or task.done()
+
+    await eventually(up_or_failed, timeout=5, interval=0.01, message="uvicorn did not start")
+    assert server.started, "uvicorn stopped before it started"
     info = MarketServer(market, dxlink, f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/dxlink")
     return info, server, task, sock
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -252,13 +251,21 @@ async def test_remove_and_reset_stop_data(dx: DxClient) -> None:
                    "add": [{"type": "Quote", "symbol": "BTC/USD:CXTALP"}]})  # fmt: skip
     await eventually(lambda: _recv_until(dx, 17), timeout=10)
     await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 17, "reset": True})
-    await dx.send({"type": "KEEPALIVE", "channel": 0})
-    await asyncio.sleep(0.3)  # let frames already in flight drain
+    # Barrier: the server handles messages in order and its one writer sends control replies
+    # after any data frame it had already built, so once channel 18's FEED_CONFIG is here the
+    # reset is in force and nothing more may arrive on channel 17.
+    await dx.open_feed(18, fields)
     seen = len(dx.data(17))
-    with contextlib.suppress(TimeoutError):
-        while True:
-            await dx.recv(timeout=1.0)
-    assert len(dx.data(17)) <= seen + 1
+    # Witness: channel 18 subscribes to the same quote and sees the market move on.
+    await dx.send({"type": "FEED_SUBSCRIPTION", "channel": 18,
+                   "add": [{"type": "Quote", "symbol": "BTC/USD:CXTALP"}]})  # fmt: skip
+
+    async def moved_on() -> bool:
+        await dx.recv()
+        return len(dx.data(18)) >= 3
+
+    await eventually(moved_on, timeout=15)
+    assert len(dx.data(17)) == seen
 
 
 @pytest.mark.dxlink_keepalive(1.0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -26,18 +25,43 @@ def test_frozen_clock_only_moves_when_told() -> None:
     assert clock.now_ms() == int(datetime(2027, 1, 1, tzinfo=UTC).timestamp() * 1000)
 
 
-def test_accelerated_clock_runs_faster_than_wall_time() -> None:
-    clock = SimClock(datetime(2026, 3, 2, tzinfo=UTC), speed=1000)
-    first = clock.now()
-    time.sleep(0.02)
-    elapsed = (clock.now() - first).total_seconds()
-    assert elapsed >= 15  # 20 ms of wall time at 1000x
+class FakeMonotonic:
+    """An elapsed-time source the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.value = 100.0
+
+    def __call__(self) -> float:
+        return self.value
+
+
+def test_accelerated_clock_runs_at_speed_and_freezes_when_set_to_zero() -> None:
+    mono = FakeMonotonic()
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    clock = SimClock(start, speed=1000, monotonic=mono)
+    assert clock.now() == start
+    mono.value += 0.02
+    assert clock.now() == start + timedelta(seconds=20)  # 20 ms of elapsed time at 1000x
     clock.speed = 0
     frozen = clock.now()
-    time.sleep(0.01)
+    assert frozen == start + timedelta(seconds=20)
+    mono.value += 5
     assert clock.now() == frozen
+    clock.speed = 2  # runs again from where it froze
+    mono.value += 1.5
+    assert clock.now() == frozen + timedelta(seconds=3)
+    clock.advance(60)  # an advance rebases on the injected source too
+    mono.value += 0.5
+    assert clock.now() == frozen + timedelta(seconds=64)
     with pytest.raises(ValueError):
         SimClock(speed=-1)
+
+
+def test_a_fast_clock_stops_at_the_end_of_the_calendar() -> None:
+    mono = FakeMonotonic()
+    clock = SimClock(sessions.LATEST - timedelta(seconds=10), speed=1000, monotonic=mono)
+    mono.value += 1
+    assert clock.now() == sessions.LATEST
 
 
 def test_default_clock_starts_at_wall_time() -> None:

@@ -144,7 +144,9 @@ def test_day_statistics_are_consistent(market: Market) -> None:
 async def test_run_notifies_listeners_of_book_changes() -> None:
     market = Market(seed=3, clock=SimClock(OPEN_TIME, speed=5))
     seen: list[str] = []
+    witness: list[str] = []  # stays subscribed: counts the notifications the market sends
     unsubscribe = market.add_listener(seen.append)
+    market.add_listener(witness.append)
     market.book("NVDA")  # querying a book watches it
     task = asyncio.create_task(market.run())
     try:
@@ -154,8 +156,13 @@ async def test_run_notifies_listeners_of_book_changes() -> None:
 
         await eventually(notified, timeout=10)
         unsubscribe()
-        count = len(seen)
-        await asyncio.sleep(0.2)
+        count, sent = len(seen), len(witness)
+
+        async def stepped_on() -> bool:  # three more book changes notified after unsubscribing
+            return len(witness) >= sent + 3
+
+        await eventually(stepped_on, timeout=10)
+        assert witness[sent:] == ["NVDA"] * (len(witness) - sent)
         assert len(seen) == count
     finally:
         task.cancel()
