@@ -33,7 +33,7 @@ REFUSED = [
     # the same through the lexer's blind spots
     "SELECT * FROM url/* c */('http://x', 'CSV')",
     "SELECT * FROM `url`('http://x', 'CSV')",
-    'SELECT * FROM "Remote"(\'h:9000\', system.one)',
+    "SELECT * FROM \"Remote\"('h:9000', system.one)",
     "SELECT * FROM python(x)",
     "system shutdown",
     "  -- hello\n  SYSTEM DROP DNS CACHE",
