@@ -75,7 +75,7 @@ async def test_an_oversized_schema_is_a_4xx(client: httpx.AsyncClient) -> None:
     resp = await client.post("/subjects/big-value/versions", json={"schema": json.dumps(schema)})
     _error(resp, 422, 42209)
     # just under the raw limit, but its record (JSON-escaped) would not fit one Kafka message
-    quotes = {**SCHEMA, "doc": '"' * (MAX_RECORD_BYTES // 2 + 10)}
+    quotes = {**SCHEMA, "doc": '"' * (MAX_RECORD_BYTES // 3)}
     resp = await client.post("/subjects/big-value/versions", json={"schema": json.dumps(quotes)})
     _error(resp, 422, 42209)
 
