@@ -82,7 +82,6 @@ SAFE_TABLE_ENGINES: Final = frozenset(
         "coalescingmergetree",
         "collapsingmergetree",
         "dictionary",
-        "embeddedrocksdb",
         "fuzzjson",
         "fuzzquery",
         "generaterandom",

@@ -61,7 +61,11 @@ class EngineLimits:
 @dataclass(frozen=True, slots=True)
 class AccessRules:
     """The files folder ``file()`` is confined to (default ``<path>/user_files``) and the
-    table functions / engines allowed although they reach outside (``url``, ``remote`` …)."""
+    table functions / engines allowed although they reach outside (``url``, ``remote`` …).
+
+    chdb resolves relative ``file()`` paths against the process's working directory, so the
+    server process (``python -m tastystream.stack.clickhouse``) works in the files folder; a
+    process embedding :class:`Engine` should do the same for relative paths to land there."""
 
     files_dir: Path | None = None
     allow: tuple[str, ...] = ()

@@ -12,7 +12,9 @@ from tastystream.stack.clickhouse.errors import ACCESS_DENIED, ClickHouseError
 FILES = Path("/srv/stack/clickhouse/user_files")
 CATALOG = Catalog(
     table_functions=frozenset({"url", "remote", "s3", "file", "numbers", "python", "format"}),
-    table_engines=frozenset({"URL", "MergeTree", "Memory", "File", "Kafka", "Distributed"}),
+    table_engines=frozenset(
+        {"URL", "MergeTree", "Memory", "File", "Kafka", "Distributed", "EmbeddedRocksDB"}
+    ),
     database_engines=frozenset({"Atomic", "Filesystem", "MySQL"}),
 )
 
@@ -52,6 +54,7 @@ REFUSED = [
     "CREATE TABLE t (s String) ENGINE = URL('http://x/', CSV)",
     "CREATE TABLE t (s String) ENGINE = Kafka SETTINGS kafka_broker_list = 'h:9092'",
     "CREATE DATABASE d ENGINE = Filesystem('/')",
+    "CREATE TABLE t (k UInt8) ENGINE = EmbeddedRocksDB(0, '/tmp/anywhere') PRIMARY KEY k",
     "CREATE DATABASE d ENGINE = MySQL('h:3306', 'db', 'u', 'p')",
     "CREATE DICTIONARY d (k UInt64, v String) PRIMARY KEY k "
     "SOURCE(HTTP(url 'http://x/' format 'TSV')) LAYOUT(FLAT()) LIFETIME(0)",
