@@ -85,3 +85,15 @@ def test_stack_settings_lists(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
     command = " ".join(LocalStack(config)._services()["clickhouse"].command())
     assert "--allow url,remote" in command
     assert "--allowed-origins http://localhost:3000" in command
+
+
+def test_stack_up_says_where_the_password_is_never_what(tmp_path: Path) -> None:
+    from tastystream.stack.render import credentials_note
+
+    stack = LocalStack(StackConfig(dir=tmp_path))
+    password = stack.ensure_clickhouse_password()
+    note = credentials_note(stack)
+    assert str(tmp_path / CLICKHOUSE_PASSWORD_FILE) in note
+    assert password not in note
+    fixed = credentials_note(LocalStack(StackConfig(dir=tmp_path / "x", clickhouse_password="p")))
+    assert "CLICKHOUSE_PASSWORD" in fixed
