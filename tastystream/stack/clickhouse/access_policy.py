@@ -157,6 +157,11 @@ class AccessPolicy:
         )
         self.refused: frozenset[str] = frozenset(refused - allowed)
         self.files_dir = files_dir
+        watched = sorted(self.refused | LOCKED_SETTINGS | {"file", "clickhouse"}, key=len)
+        # a backslash: a quoted name may spell one of them with escapes (`u\x72l`)
+        self._watch = re.compile(
+            "|".join([r"\\", *(re.escape(n) for n in reversed(watched))]), re.IGNORECASE
+        )
 
     def check_settings(self, names: Iterable[str]) -> None:
         for name in names:
@@ -166,11 +171,12 @@ class AccessPolicy:
     def check(self, sql: str, *, data: bool = False) -> None:
         """Refuse ``sql`` if it does what the policy forbids. ``data``: ``sql`` is the inline
         data of an INSERT … VALUES (only its calls are checked)."""
-        toks = list(tokens(sql))
-        if not toks:
-            return
         if not data:
-            self._check_statement(toks)
+            head = list(itertools.islice(tokens(sql), 6))
+            self._check_statement(head, sql)
+        if not self._watch.search(sql):
+            return  # none of the names below, not even escaped: no need to lex it all
+        toks = list(tokens(sql))
         for i, tok in enumerate(toks):
             if tok.kind not in ("word", "quoted"):
                 continue
@@ -192,8 +198,8 @@ class AccessPolicy:
             if call and name == "clickhouse" and _has_word(toks, i + 1, {"host", "port"}):
                 raise _deny("A CLICKHOUSE dictionary source with a host or port is disabled")
 
-    def _check_statement(self, toks: list[Token]) -> None:
-        words = [t.text.upper() for t in toks[:6] if t.kind == "word"]
+    def _check_statement(self, head: list[Token], sql: str) -> None:
+        words = [t.text.upper() for t in head if t.kind == "word"]
         first = words[0] if words else ""
         if first in _REFUSED_FIRST:
             raise _deny(f"{first} statements are not allowed on this server")
@@ -201,7 +207,7 @@ class AccessPolicy:
         if first in _DDL and rest and rest[0] in _ACCESS_OBJECTS:
             raise _deny("Access management statements are not allowed on this server")
         if first == "ATTACH":
-            for a, b in itertools.pairwise(toks):
+            for a, b in itertools.pairwise(tokens(sql)):
                 if a.depth == 0 and a.text.upper() == "FROM" and b.kind == "string":
                     raise _deny("ATTACH … FROM a path is not allowed on this server")
 
@@ -241,9 +247,36 @@ class AccessPolicy:
                 raise _deny(f"file() paths must stay in the files folder {self.files_dir}: {value}")
 
 
+_ESCAPES: Final = {
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "0": "\0",
+    "a": "\a",
+    "v": "\v",
+}
+_ESCAPE: Final = re.compile(r"\\(x[0-9A-Fa-f]{2}|.)", re.DOTALL)
+
+
+def _unescape(text: str) -> str:
+    """A quoted name as ClickHouse reads it: ``\\xHH``, C escapes, ``\\c`` → ``c``,
+    doubled quotes."""
+
+    def one(match: re.Match[str]) -> str:
+        seq = match.group(1)
+        if seq[0] == "x" and len(seq) == 3:
+            return chr(int(seq[1:], 16))
+        return _ESCAPES.get(seq, seq)
+
+    quote = text[0]
+    return _ESCAPE.sub(one, text[1:-1].replace(quote * 2, quote))
+
+
 def _name(tok: Token) -> str:
     if tok.kind == "quoted":
-        return tok.text[1:-1].lower()
+        return _unescape(tok.text).lower()
     return tok.text.lower()
 
 
