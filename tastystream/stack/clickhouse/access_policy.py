@@ -127,6 +127,7 @@ LOCKED_SETTINGS: Final = frozenset(
     }
 )
 
+_WORD: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMERIC_RANGE: Final = re.compile(r"\{-?\d+\.\.-?\d+\}")
 _BRACES: Final = re.compile(r"\{[^}]*\}")
 
@@ -157,11 +158,7 @@ class AccessPolicy:
         )
         self.refused: frozenset[str] = frozenset(refused - allowed)
         self.files_dir = files_dir
-        watched = sorted(self.refused | LOCKED_SETTINGS | {"file", "clickhouse"}, key=len)
-        # a backslash: a quoted name may spell one of them with escapes (`u\x72l`)
-        self._watch = re.compile(
-            "|".join([r"\\", *(re.escape(n) for n in reversed(watched))]), re.IGNORECASE
-        )
+        self._watched = self.refused | LOCKED_SETTINGS | {"file", "clickhouse"}
 
     def check_settings(self, names: Iterable[str]) -> None:
         for name in names:
@@ -174,7 +171,7 @@ class AccessPolicy:
         if not data:
             head = list(itertools.islice(tokens(sql), 6))
             self._check_statement(head, sql)
-        if not self._watch.search(sql):
+        if not self._mentions_watched(sql):
             return  # none of the names below, not even escaped: no need to lex it all
         toks = list(tokens(sql))
         for i, tok in enumerate(toks):
@@ -197,6 +194,14 @@ class AccessPolicy:
                 self._check_file(toks, i, engine)
             if call and name == "clickhouse" and _has_word(toks, i + 1, {"host", "port"}):
                 raise _deny("A CLICKHOUSE dictionary source with a host or port is disabled")
+
+    def _mentions_watched(self, sql: str) -> bool:
+        """Any watched name as a word — or a backslash, since a quoted name may spell one with
+        escapes (`u\\x72l`)."""
+        if "\\" in sql:
+            return True
+        watched = self._watched
+        return any(m.group().lower() in watched for m in _WORD.finditer(sql))
 
     def _check_statement(self, head: list[Token], sql: str) -> None:
         words = [t.text.upper() for t in head if t.kind == "word"]
