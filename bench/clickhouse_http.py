@@ -15,6 +15,8 @@ Run: ``python -m bench.clickhouse_http [--rows N]``.
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -80,6 +82,7 @@ def run(rows: int, runs: int) -> dict[str, float]:
     direct = _chdb.connect(str(workdir / "direct"))  # type: ignore[attr-defined]
     native: bytes = bytes(direct.query(SOURCE.format(rows=rows), "Native").bytes())
     port = _free_port()
+    password = secrets.token_urlsafe(16)
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -91,14 +94,15 @@ def run(rows: int, runs: int) -> dict[str, float]:
             str(workdir / "server"),
             "--log-level",
             "WARNING",
-        ]
+        ],
+        env={**os.environ, "CLICKHOUSE_PASSWORD": password},
     )
     url = f"http://127.0.0.1:{port}"
     counter = iter(range(1_000_000))
     try:
         _wait_ping(url, proc)
-        http = httpx.Client(base_url=url, timeout=300)
-        client = clickhouse_connect.get_client(host="127.0.0.1", port=port)
+        http = httpx.Client(base_url=url, timeout=300, auth=("default", password))
+        client = clickhouse_connect.get_client(host="127.0.0.1", port=port, password=password)
         packed = _lz4_blocks(native)  # compressed once, outside the timings
 
         def http_insert() -> None:

@@ -96,6 +96,7 @@ async def sink_process(
         "KAFKA_BOOTSTRAP": stack.kafka_bootstrap,
         "SCHEMA_REGISTRY_URL": stack.registry_url,
         "CLICKHOUSE_URL": stack.clickhouse_url,
+        "CLICKHOUSE_PASSWORD": stack.clickhouse_password,
         "CLICKHOUSE_DATABASE": database,
         "LOG_LEVEL": "WARNING",
     }
@@ -169,7 +170,11 @@ async def _pipeline(
     """The ingestor in this process; the sink runs in ``sink_pid``; ClickHouse is polled from
     a child process (:class:`VisibleInClickHouse`)."""
     async with (
-        VisibleInClickHouse(settings.clickhouse.url, settings.clickhouse.database) as poll,
+        VisibleInClickHouse(
+            settings.clickhouse.url,
+            settings.clickhouse.database,
+            settings.clickhouse.password.get_secret_value(),
+        ) as poll,
         _running_ingestor(settings, codec, ids, feed_url) as (probe, publisher, ingestor),
     ):
         deadline = time.monotonic() + 180

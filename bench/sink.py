@@ -145,13 +145,16 @@ async def _sink(
         "KAFKA_BOOTSTRAP": cfg.kafka_bootstrap,
         "SCHEMA_REGISTRY_URL": cfg.registry_url,
         "CLICKHOUSE_URL": cfg.clickhouse_url,
+        "CLICKHOUSE_PASSWORD": cfg.clickhouse_password,
         "CLICKHOUSE_DATABASE": database,
         "LOG_LEVEL": "INFO",
     }
     group = f"bench-{os.getpid()}{suffix}"
     args = [sys.executable, "-m", "sinks", "--group", group, "--topic", topic]
     args += extra
-    client = clickhouse_connect.get_client(dsn=cfg.clickhouse_url, autogenerate_session_id=False)
+    client = clickhouse_connect.get_client(
+        dsn=cfg.clickhouse_url, password=cfg.clickhouse_password, autogenerate_session_id=False
+    )
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
             *args, cwd=REPO, env=env, stdout=out, stderr=out

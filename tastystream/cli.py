@@ -73,7 +73,13 @@ def _root(
 def _stack_from(settings: Settings, directory: Path | None) -> LocalStack:
     from tastystream.stack import LocalStack, StackConfig
 
-    return LocalStack(StackConfig.from_settings(settings.stack, directory=directory))
+    return LocalStack(
+        StackConfig.from_settings(
+            settings.stack,
+            directory=directory,
+            clickhouse_password=settings.clickhouse.password.get_secret_value(),
+        )
+    )
 
 
 DirOption = Annotated[
@@ -85,7 +91,7 @@ DirOption = Annotated[
 def stack_up(directory: DirOption = None) -> None:
     """Start Kafka, the schema registry and ClickHouse (idempotent; waits until healthy)."""
     from tastystream.stack import StackError
-    from tastystream.stack.render import status_table
+    from tastystream.stack.render import credentials_note, status_table
 
     settings = bootstrap()
     stack = _stack_from(settings, directory)
@@ -94,6 +100,7 @@ def stack_up(directory: DirOption = None) -> None:
     except StackError as exc:
         raise fail(str(exc)) from None
     console.print(status_table(statuses))
+    console.print(credentials_note(stack), highlight=False)
 
 
 @stack_app.command("down")

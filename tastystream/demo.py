@@ -32,8 +32,11 @@ DEMO_SYMBOLS = ("SPY", "AAPL", "QQQ", "SPX", "/ES", "BTC/USD")
 DEMO_CHAINS = ("SPY:1",)
 
 
-def demo_settings(settings: Settings, stack: StackConfig, sandbox: SandboxServer) -> Settings:
-    """Point Tastytrade at the sandbox and the pipeline at the local stack."""
+def demo_settings(
+    settings: Settings, stack: StackConfig, sandbox: SandboxServer, clickhouse_password: str = ""
+) -> Settings:
+    """Point Tastytrade at the sandbox and the pipeline at the local stack (whose ClickHouse
+    password ``stack up`` may only just have generated)."""
     from pydantic import SecretStr
 
     tt = settings.tastytrade.model_copy(
@@ -53,7 +56,14 @@ def demo_settings(settings: Settings, stack: StackConfig, sandbox: SandboxServer
             "tastytrade": tt,
             "kafka": settings.kafka.model_copy(update={"bootstrap": stack.kafka_bootstrap}),
             "registry": settings.registry.model_copy(update={"url": stack.registry_url}),
-            "clickhouse": settings.clickhouse.model_copy(update={"url": stack.clickhouse_url}),
+            "clickhouse": settings.clickhouse.model_copy(
+                update={
+                    "url": stack.clickhouse_url,
+                    "password": SecretStr(
+                        clickhouse_password or settings.clickhouse.password.get_secret_value()
+                    ),
+                }
+            ),
         }
     )
 
@@ -120,7 +130,11 @@ class Progress:
 
 
 async def run_demo(settings: Settings, *, duration: float | None, console: Console) -> int:
-    stack = LocalStack(StackConfig.from_settings(settings.stack))
+    stack = LocalStack(
+        StackConfig.from_settings(
+            settings.stack, clickhouse_password=settings.clickhouse.password.get_secret_value()
+        )
+    )
     console.print("[bold]1/4[/] local stack (Kafka, schema registry, ClickHouse)…")
     try:
         console.print(status_table(await stack.up()))
@@ -138,7 +152,7 @@ async def run_demo(settings: Settings, *, duration: float | None, console: Conso
         console.print(
             f"    US equities are closed now: the simulated clock starts at {start:%Y-%m-%d %H:%M} UTC"
         )
-    run_settings = demo_settings(settings, stack.config, server)
+    run_settings = demo_settings(settings, stack.config, server, stack.clickhouse_password())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

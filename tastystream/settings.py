@@ -2,6 +2,9 @@
 
 Nothing below the entry point reads ``os.environ``; components receive the settings object
 (or the part of it they need). Secrets are ``SecretStr`` and only ever shown masked.
+
+The local ClickHouse's password: ``CLICKHOUSE_PASSWORD`` when set (non-empty), otherwise the one
+``tastystream stack up`` generated into ``<STACK_DIR>/clickhouse.password`` (owner-only), if present.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ PRODUCTION_BASE_URL = "https://api.tastyworks.com"
 PRODUCTION_STREAMER_URL = "wss://streamer.tastyworks.com"
 CERT_BASE_URL = "https://api.cert.tastyworks.com"
 CERT_STREAMER_URL = "wss://streamer.cert.tastyworks.com"
+CLICKHOUSE_PASSWORD_FILE = "clickhouse.password"  # in the stack folder, mode 0600
 
 _COMMON = SettingsConfigDict(
     env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
@@ -107,6 +111,14 @@ class StackSettings(BaseSettings):
     clickhouse_port: int = 8123
     kafka_heap: str = "512m"
     start_timeout_s: float = 120.0
+    clickhouse_allow: CsvTuple = ()  # table functions/engines reaching outside, e.g. "url,remote"
+    allowed_origins: CsvTuple = ()  # web origins the stack's HTTP services accept (CORS)
+
+    _split = field_validator("clickhouse_allow", "allowed_origins", mode="before")(_split_csv)
+
+    @property
+    def clickhouse_password_file(self) -> Path:
+        return self.dir / CLICKHOUSE_PASSWORD_FILE
 
 
 class LogSettings(BaseSettings):
@@ -134,12 +146,18 @@ class Settings(BaseSettings):
     def load(cls, env_file: str | Path | None = ".env") -> Settings:
         """Parse env vars (and ``env_file`` if it exists) into one frozen object."""
         kwargs: dict[str, Any] = {"_env_file": env_file}
+        stack = StackSettings(**kwargs)
+        clickhouse = ClickHouseSettings(**kwargs)
+        if not clickhouse.password.get_secret_value():
+            stored = read_password_file(stack.clickhouse_password_file)
+            if stored:
+                clickhouse = clickhouse.model_copy(update={"password": SecretStr(stored)})
         return cls(
             tastytrade=TastytradeSettings(**kwargs),
             kafka=KafkaSettings(**kwargs),
             registry=RegistrySettings(**kwargs),
-            clickhouse=ClickHouseSettings(**kwargs),
-            stack=StackSettings(**kwargs),
+            clickhouse=clickhouse,
+            stack=stack,
             log=LogSettings(**kwargs),
         )
 
@@ -147,6 +165,15 @@ class Settings(BaseSettings):
         """A dump safe to log: every ``SecretStr`` shows as ``**********`` (or empty)."""
         masked: dict[str, Any] = _mask(self.model_dump())
         return masked
+
+
+def read_password_file(path: Path) -> str:
+    """A password file's content (first line, stripped), or "" when there is none."""
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except (FileNotFoundError, NotADirectoryError):
+        return ""
+    return lines[0].strip() if lines else ""
 
 
 def _mask(value: Any) -> Any:
@@ -164,6 +191,7 @@ def _mask(value: Any) -> Any:
 __all__ = [
     "CERT_BASE_URL",
     "CERT_STREAMER_URL",
+    "CLICKHOUSE_PASSWORD_FILE",
     "PRODUCTION_BASE_URL",
     "PRODUCTION_STREAMER_URL",
     "ClickHouseSettings",
@@ -173,4 +201,5 @@ __all__ = [
     "Settings",
     "StackSettings",
     "TastytradeSettings",
+    "read_password_file",
 ]

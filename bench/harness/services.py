@@ -11,7 +11,7 @@ import signal
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -40,7 +40,8 @@ async def local_stack(services: Iterable[str]) -> AsyncIterator[StackConfig]:
             bad = [s for s in statuses if s.state != "running"]
             if bad:
                 raise RuntimeError(f"stack did not start: {bad}")
-            yield config
+            # the password `up` generated in the folder, for the bench's clients
+            yield replace(config, clickhouse_password=stack.clickhouse_password())
         finally:
             await asyncio.to_thread(stack.down)
 
@@ -192,7 +193,12 @@ def settings_for(
         ),
         kafka=KafkaSettings(_env_file=None, bootstrap=stack.kafka_bootstrap),
         registry=RegistrySettings(_env_file=None, url=stack.registry_url),
-        clickhouse=ClickHouseSettings(_env_file=None, url=stack.clickhouse_url, database=database),
+        clickhouse=ClickHouseSettings(
+            _env_file=None,
+            url=stack.clickhouse_url,
+            database=database,
+            password=SecretStr(stack.clickhouse_password),
+        ),
     )
 
 

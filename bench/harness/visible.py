@@ -20,12 +20,14 @@ POLL_S = 0.1
 SLACK_US = 5_000_000
 
 
-def _poll_process(pipe: Connection, url: str, database: str) -> None:
+def _poll_process(pipe: Connection, url: str, database: str, password: str) -> None:
     """Every :data:`POLL_S`: sampled quotes newly visible → ``(ts_ingest µs, now − source time
     ms)`` to the parent; ``("since", µs)`` from the parent bounds the query, ``"stop"`` ends."""
     import clickhouse_connect
 
-    client = clickhouse_connect.get_client(dsn=url, autogenerate_session_id=False)
+    client = clickhouse_connect.get_client(
+        dsn=url, password=password, autogenerate_session_id=False
+    )
     pipe.send("ready")
     seen: set[str] = set()
     since_us = time.time_ns() // 1000
@@ -63,13 +65,15 @@ def _poll_process(pipe: Connection, url: str, database: str) -> None:
 
 
 class VisibleInClickHouse:
-    """``async with VisibleInClickHouse(url, database) as poll``: a child process polls
+    """``async with VisibleInClickHouse(url, database, password) as poll``: a child process polls
     ``quotes`` (10 % of event ids); :meth:`pump` collects, :meth:`latencies_since` answers."""
 
-    def __init__(self, url: str, database: str) -> None:
+    def __init__(self, url: str, database: str, password: str = "") -> None:
         ctx = multiprocessing.get_context("spawn")
         self._pipe, child = ctx.Pipe()
-        self._process = ctx.Process(target=_poll_process, args=(child, url, database), daemon=True)
+        self._process = ctx.Process(
+            target=_poll_process, args=(child, url, database, password), daemon=True
+        )
         self.samples: list[tuple[int, float]] = []
         self.pid = 0
 

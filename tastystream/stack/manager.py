@@ -4,6 +4,10 @@ Each service is a supervised process with a pid file (pid + start time) and a lo
 stack folder. ``up`` is idempotent and waits for health; a service that dies while starting
 is reported with the tail of its log; ``down`` stops exactly what the pid files name and
 leaves the data.
+
+ClickHouse gets a password: a fixed one (``CLICKHOUSE_PASSWORD``) or one generated on the first
+``up`` and kept in ``<dir>/clickhouse.password`` (mode 0600), where the CLI, the pipeline, the
+demo and the tests read it. It reaches the server through its environment, never its command line.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,7 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from tastystream.settings import StackSettings
+from tastystream.settings import CLICKHOUSE_PASSWORD_FILE, StackSettings, read_password_file
 from tastystream.stack import process
 from tastystream.stack.kafka import KafkaConfig, prepare
 
@@ -61,10 +67,18 @@ class StackConfig:
     clickhouse_port: int = 8123
     kafka_heap: str = "512m"
     start_timeout_s: float = 120.0
+    # a fixed ClickHouse password; "" = generated on the first `up`, kept in the folder
+    clickhouse_password: str = field(default="", repr=False)
+    clickhouse_allow: tuple[str, ...] = ()  # table functions/engines reaching outside
+    allowed_origins: tuple[str, ...] = ()  # web origins the HTTP services accept
 
     @classmethod
     def from_settings(
-        cls, settings: StackSettings, *, directory: Path | None = None
+        cls,
+        settings: StackSettings,
+        *,
+        directory: Path | None = None,
+        clickhouse_password: str = "",
     ) -> StackConfig:
         """The stack the ``STACK_*`` settings describe (``directory`` overrides ``STACK_DIR``)."""
         return cls(
@@ -75,6 +89,9 @@ class StackConfig:
             clickhouse_port=settings.clickhouse_port,
             kafka_heap=settings.kafka_heap,
             start_timeout_s=settings.start_timeout_s,
+            clickhouse_password=clickhouse_password,
+            clickhouse_allow=settings.clickhouse_allow,
+            allowed_origins=settings.allowed_origins,
         )
 
     @property
@@ -89,6 +106,10 @@ class StackConfig:
     def clickhouse_url(self) -> str:
         return f"http://{self.host}:{self.clickhouse_port}"
 
+    @property
+    def clickhouse_password_file(self) -> Path:
+        return self.dir / CLICKHOUSE_PASSWORD_FILE
+
 
 @dataclass(frozen=True)
 class _Service:
@@ -96,6 +117,7 @@ class _Service:
     address: str
     command: Callable[[], list[str]]
     health: Callable[[], Awaitable[bool]]
+    env: Callable[[], dict[str, str]] | None = None  # secrets, computed when it starts
 
 
 class LocalStack:
@@ -111,6 +133,36 @@ class LocalStack:
 
     def pid_file(self, name: str) -> Path:
         return self.dir / "run" / f"{name}.pid"
+
+    @property
+    def password_file(self) -> Path:
+        return self.dir / CLICKHOUSE_PASSWORD_FILE
+
+    # ------------------------------------------------------------- password
+    def clickhouse_password(self) -> str:
+        """The password ClickHouse runs with: the fixed one, else the stored one ("" if none)."""
+        return self.config.clickhouse_password or read_password_file(self.password_file)
+
+    def ensure_clickhouse_password(self) -> str:
+        """The password to start ClickHouse with; generated and stored (0600) the first time."""
+        if self.config.clickhouse_password:
+            return self.config.clickhouse_password
+        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            os.chmod(self.password_file, 0o600)  # tighten a copied or hand-made file
+            stored = read_password_file(self.password_file)
+            if stored:
+                return stored
+            raise StackError(
+                f"{self.password_file} is empty: delete it to generate a new one"
+            ) from None
+        password = secrets.token_urlsafe(24)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(password + "\n")
+        logger.info("generated the ClickHouse password in %s", self.password_file)
+        return password
 
     # -------------------------------------------------------------- services
     def _services(self) -> dict[str, _Service]:
@@ -141,6 +193,8 @@ class LocalStack:
                     str(c.registry_port),
                     "--bootstrap",
                     c.kafka_bootstrap,
+                    "--allowed-origins",
+                    ",".join(c.allowed_origins),
                 ],
                 self._registry_healthy,
             ),
@@ -157,8 +211,13 @@ class LocalStack:
                     str(c.clickhouse_port),
                     "--path",
                     str(self.dir / "clickhouse"),
+                    "--allow",
+                    ",".join(c.clickhouse_allow),
+                    "--allowed-origins",
+                    ",".join(c.allowed_origins),
                 ],
                 self._clickhouse_healthy,
+                lambda: {"CLICKHOUSE_PASSWORD": self.ensure_clickhouse_password()},
             ),
         }
 
@@ -243,6 +302,9 @@ class LocalStack:
             self.pid_file(svc.name).unlink(missing_ok=True)
             try:
                 command = await asyncio.to_thread(svc.command)
+                env = svc.env() if svc.env is not None else None
+            except StackError:
+                raise
             except Exception as exc:
                 raise StackError(f"{svc.name}: cannot prepare: {exc}") from exc
             log = self.log_file(svc.name)
@@ -250,7 +312,7 @@ class LocalStack:
             with log.open("a") as fh:
                 fh.write(f"\n--- starting {svc.name} at {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n")
             record = process.spawn(
-                command, log_file=log, pid_file=self.pid_file(svc.name), cwd=self.dir
+                command, log_file=log, pid_file=self.pid_file(svc.name), cwd=self.dir, extra_env=env
             )
             logger.info("%s starting (pid %d)", svc.name, record.pid)
         await self._wait_healthy(svc, record)

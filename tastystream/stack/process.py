@@ -57,8 +57,14 @@ def spawn(
     pid_file: Path,
     cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> PidRecord:
-    """Start ``command`` in its own session (so it outlives us), logging to ``log_file``."""
+    """Start ``command`` in its own session (so it outlives us), logging to ``log_file``.
+
+    ``env`` replaces the environment; ``extra_env`` is added to it (to ours when ``env`` is None),
+    which is how secrets reach a service without appearing in its command line."""
+    if extra_env:
+        env = {**(os.environ if env is None else env), **extra_env}
     log_file.parent.mkdir(parents=True, exist_ok=True)
     pid_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from tastystream.stack.manager import ServiceState, ServiceStatus
+from tastystream.stack.manager import LocalStack, ServiceState, ServiceStatus
 
 _STYLE = {
     ServiceState.RUNNING: "green",
@@ -36,4 +36,16 @@ def status_table(statuses: Sequence[ServiceStatus]) -> Table:
     return table
 
 
-__all__ = ["status_table"]
+def credentials_note(stack: LocalStack) -> str:
+    """Where the ClickHouse password is (never the password itself)."""
+    if stack.config.clickhouse_password and not stack.password_file.exists():
+        where = "CLICKHOUSE_PASSWORD"
+    else:
+        where = _short(stack.password_file)
+    return (
+        f"ClickHouse: user default, password in {where} "
+        f'(curl --user "default:$(cat {_short(stack.password_file)})" …; see the README)'
+    )
+
+
+__all__ = ["credentials_note", "status_table"]

@@ -10,7 +10,7 @@ import signal
 from pathlib import Path
 
 from tastystream.logs import configure_logging
-from tastystream.stack.clickhouse.engine import EngineLimits
+from tastystream.stack.clickhouse.engine import AccessRules, EngineLimits
 from tastystream.stack.clickhouse.http_app import HttpLimits
 from tastystream.stack.clickhouse.query_request import Credentials
 from tastystream.stack.clickhouse.server import ClickHouseServer, ServerConfig
@@ -28,7 +28,30 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--password-env",
         default="CLICKHOUSE_PASSWORD",
-        help="environment variable holding the user's password (empty when unset)",
+        help="environment variable holding the user's password (required unless --no-password)",
+    )
+    p.add_argument(
+        "--no-password",
+        action="store_true",
+        help="serve without a password (anything that can reach the port can query)",
+    )
+    p.add_argument(
+        "--user-files-path",
+        type=Path,
+        default=None,
+        help="the only folder file() may read and write (default PATH/user_files); "
+        "the process works there, so relative paths resolve inside it",
+    )
+    p.add_argument(
+        "--allow",
+        default="",
+        help="comma-separated table functions/engines to allow although they reach outside "
+        "(url, remote, s3 …); none by default",
+    )
+    p.add_argument(
+        "--allowed-origins",
+        default="",
+        help="comma-separated web origins allowed to call the server (CORS); none by default",
     )
     p.add_argument("--max-concurrent-queries", type=int, default=16)
     p.add_argument("--query-timeout", type=float, default=300.0, help="seconds, 0 = none")
@@ -46,15 +69,29 @@ async def _serve(config: ServerConfig) -> None:
         await server.wait_closed()
 
 
+def _names(csv: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in csv.split(",") if part.strip())
+
+
 def main(argv: list[str] | None = None) -> None:
     args = _parse(argv)
     password = os.environ.get(args.password_env, "")
     configure_logging(args.log_level, secrets=[password] if password else ())
+    logger = logging.getLogger(__name__)
+    if not password and not args.no_password:
+        logger.error("no password: set %s (or pass --no-password)", args.password_env)
+        raise SystemExit(2)
+    path = args.path.resolve()
+    files = (args.user_files_path or path / "user_files").resolve()
+    files.mkdir(parents=True, exist_ok=True)
+    os.chdir(files)  # chdb resolves file()'s relative paths against the working directory
     config = ServerConfig(
-        path=args.path.resolve(),
+        path=path,
         host=args.host,
         port=args.port,
         credentials=Credentials(args.user, password),
+        access=AccessRules(files_dir=files, allow=_names(args.allow)),
+        allowed_origins=_names(args.allowed_origins),
         engine=EngineLimits(
             max_concurrent_queries=args.max_concurrent_queries, query_timeout=args.query_timeout
         ),
@@ -63,7 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         asyncio.run(_serve(config))
     except OSError as exc:  # typically: the port is taken
-        logging.getLogger(__name__).error("cannot serve on %s:%s: %s", args.host, args.port, exc)
+        logger.error("cannot serve on %s:%s: %s", args.host, args.port, exc)
         raise SystemExit(1) from exc
 
 

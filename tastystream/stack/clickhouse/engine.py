@@ -22,6 +22,11 @@ from typing import Any, ParamSpec, TypeVar
 
 from chdb import _chdb
 
+from tastystream.stack.clickhouse.access_policy import (
+    VALUES_EXPRESSIONS,
+    AccessPolicy,
+    Catalog,
+)
 from tastystream.stack.clickhouse.errors import (
     CANNOT_SCHEDULE_TASK,
     QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING,
@@ -32,9 +37,13 @@ from tastystream.stack.clickhouse.errors import (
 )
 from tastystream.stack.clickhouse.query_request import QueryRequest
 from tastystream.stack.clickhouse.sessions import Session, SessionRegistry
-from tastystream.stack.clickhouse.sql_literal import quote_identifier, set_statement
+from tastystream.stack.clickhouse.sql_literal import (
+    quote_identifier,
+    quote_string,
+    set_statement,
+)
 
-__all__ = ["Engine", "EngineLimits", "Lease"]
+__all__ = ["AccessRules", "Engine", "EngineLimits", "Lease"]
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -47,6 +56,19 @@ class EngineLimits:
     queue_timeout: float = 30.0
     query_timeout: float = 300.0
     max_sessions: int = 256
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRules:
+    """The files folder ``file()`` is confined to (default ``<path>/user_files``) and the
+    table functions / engines allowed although they reach outside (``url``, ``remote`` …).
+
+    chdb resolves relative ``file()`` paths against the process's working directory, so the
+    server process (``python -m tastystream.stack.clickhouse``) works in the files folder; a
+    process embedding :class:`Engine` should do the same for relative paths to land there."""
+
+    files_dir: Path | None = None
+    allow: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -66,9 +88,14 @@ def open_connection(path: Path) -> Any:
 class Engine:
     """Async facade over chdb: lifecycle, connections, sessions, limits."""
 
-    def __init__(self, path: Path, limits: EngineLimits | None = None) -> None:
+    def __init__(
+        self, path: Path, limits: EngineLimits | None = None, access: AccessRules | None = None
+    ) -> None:
         self.path = path
         self.limits = limits or EngineLimits()
+        self.access = access or AccessRules()
+        self.files_dir = self.access.files_dir or path / "user_files"
+        self.policy: AccessPolicy | None = None
         self.version = ""
         self.timezone = "UTC"
         self.display_name = socket.gethostname()
@@ -76,7 +103,7 @@ class Engine:
         self._executor: ThreadPoolExecutor | None = None
         self._anchor: Any = None
         self._slots = asyncio.Semaphore(self.limits.max_concurrent_queries)
-        self._running: set[str] = set()
+        self._running: dict[str, str] = {}  # client query id -> SQL, once known
         self._sessions = SessionRegistry(self.limits.max_sessions)
         self._reaper: asyncio.Task[None] | None = None
 
@@ -87,18 +114,28 @@ class Engine:
         )
         try:
             self.path.mkdir(parents=True, exist_ok=True)
+            self.files_dir.mkdir(parents=True, exist_ok=True)
             self._anchor = await self.call(open_connection, self.path)
             info = await self.call(
                 self._anchor.query, "SELECT version(), timezone()", "TabSeparated"
             )
+            catalog = await self.call(self._catalog)
         except BaseException:
             await self.__aexit__(None, None, None)
             raise
         self.version, self.timezone = bytes(info.bytes()).decode().strip().split("\t")
+        self.policy = AccessPolicy(catalog, self.files_dir.resolve(), self.access.allow)
         self._reaper = asyncio.create_task(self._reap_sessions(), name="clickhouse-sessions")
         self.state = "running"
         log.info("engine running: ClickHouse %s at %s", self.version, self.path)
         return self
+
+    def _catalog(self) -> Catalog:
+        def names(table: str) -> frozenset[str]:
+            result = self._anchor.query(f"SELECT name FROM system.{table}", "TabSeparated")
+            return frozenset(bytes(result.bytes()).decode().split())
+
+        return Catalog(names("table_functions"), names("table_engines"), names("database_engines"))
 
     async def __aexit__(self, *exc: object) -> None:
         self.state = "stopping"
@@ -138,7 +175,7 @@ class Engine:
                 TOO_MANY_SIMULTANEOUS_QUERIES,
                 f"Too many simultaneous queries. Maximum: {self.limits.max_concurrent_queries}",
             ) from exc
-        self._running.add(request.query_id)
+        self._running[request.query_id] = ""
         session: Session | None = None
         conn: Any = None
         try:
@@ -151,7 +188,7 @@ class Engine:
             conn = await self.call(self._open, request, session)
             yield Lease(conn, request.query_id, session)
         finally:
-            self._running.discard(request.query_id)
+            self._running.pop(request.query_id, None)
             self._slots.release()
             if session is not None:
                 closed = self._sessions.release(session, close=request.close_session)
@@ -172,7 +209,7 @@ class Engine:
         try:
             if request.database:
                 conn.query(f"USE {quote_identifier(request.database)}", "TabSeparated")
-            settings = {**self._defaults(), **request.settings}
+            settings = {**self._defaults(), **request.settings, **_tag(request)}
             if request.readonly:
                 settings["readonly"] = "2"
             self._apply(conn, settings)
@@ -182,9 +219,10 @@ class Engine:
         return conn
 
     def _defaults(self) -> dict[str, str]:
+        defaults = dict.fromkeys(VALUES_EXPRESSIONS, "0")  # see access_policy
         if self.limits.query_timeout > 0:
-            return {"max_execution_time": f"{self.limits.query_timeout:g}"}
-        return {}
+            defaults["max_execution_time"] = f"{self.limits.query_timeout:g}"
+        return defaults
 
     @staticmethod
     def _apply(conn: Any, settings: dict[str, str]) -> None:
@@ -193,13 +231,15 @@ class Engine:
 
     def _prepare_session(self, session: Session, request: QueryRequest) -> None:
         session.scope_database(request.database)
-        session.scope_settings(request.settings)
+        session.scope_settings({**request.settings, **_tag(request)})
 
     def check_statement(self, lease: Lease, sql: str, request: QueryRequest) -> bool:
         """Reject multi-statements, and writes over GET in a session (which cannot SET readonly).
 
         Returns whether the statement only reads (its result may then be streamed).
         """
+        if request.query_id in self._running:
+            self._running[request.query_id] = sql
         info = lease.conn.classify_query(sql)
         if int(info.get("statement_count", 1)) > 1:
             raise ClickHouseError(
@@ -213,8 +253,35 @@ class Engine:
                 raise ClickHouseError(READONLY, "Cannot execute query in readonly mode")
         return query_class.endswith("READ_ONLY")
 
+    def running(self, query_id: str) -> str | None:
+        """The SQL of the running query with this (client's) id ("" before it is known)."""
+        return self._running.get(query_id)
+
+    async def cancel(self, query_id: str) -> bool:
+        """Cancel the running query with this client id; False if none runs under it."""
+        if query_id not in self._running:
+            return False
+        await self.call(self._kill, query_id)
+        return True
+
+    def _kill(self, query_id: str) -> None:
+        conn = open_connection(self.path)
+        try:
+            conn.query(
+                f"KILL QUERY WHERE Settings['log_comment'] = {quote_string(query_id)} ASYNC",
+                "TabSeparated",
+            )
+        finally:
+            conn.close()
+
     async def _reap_sessions(self) -> None:
         while True:
             await asyncio.sleep(1.0)
             for session in self._sessions.expired():
                 await self.call(session.conn.close)
+
+
+def _tag(request: QueryRequest) -> dict[str, str]:
+    """chdb runs every query under an id of its own; the client's id rides in ``log_comment``
+    (visible in ``system.processes.Settings``) so :meth:`Engine.cancel` can find the query."""
+    return {"log_comment": request.query_id}

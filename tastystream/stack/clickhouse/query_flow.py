@@ -48,6 +48,11 @@ class Responder:
         self.started = False
         self.watch: asyncio.Future[None] | None = None  # completes when the client disconnects
 
+    @property
+    def gone(self) -> bool:
+        """The client disconnected (known once the request body was read)."""
+        return self.watch is not None and self.watch.done() and not self.watch.cancelled()
+
     def check_client(self) -> None:
         """Stop producing a result nobody reads (the engine query is then cancelled)."""
         if self.watch is not None and self.watch.done():

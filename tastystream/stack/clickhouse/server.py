@@ -12,7 +12,8 @@ from pathlib import Path
 
 import uvicorn
 
-from tastystream.stack.clickhouse.engine import Engine, EngineLimits
+from tastystream.stack.browser_guard import BrowserGuard
+from tastystream.stack.clickhouse.engine import AccessRules, Engine, EngineLimits
 from tastystream.stack.clickhouse.http_app import ClickHouseApp, HttpLimits
 from tastystream.stack.clickhouse.query_request import Credentials
 
@@ -29,6 +30,8 @@ class ServerConfig:
     credentials: Credentials = field(default_factory=Credentials)
     engine: EngineLimits = field(default_factory=EngineLimits)
     http: HttpLimits = field(default_factory=HttpLimits)
+    access: AccessRules = field(default_factory=AccessRules)
+    allowed_origins: tuple[str, ...] = ()  # web origins that may call it (CORS); none by default
     graceful_timeout: float = 30.0
     max_connections: int = 1024  # beyond this, new connections get 503
 
@@ -64,7 +67,7 @@ class ClickHouseServer:
 
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
-        self.engine = Engine(config.path, config.engine)
+        self.engine = Engine(config.path, config.engine, config.access)
         self.app = ClickHouseApp(self.engine, config.credentials, config.http)
         self.state = "stopped"
         self.port = config.port  # the bound port once running (config.port may be 0)
@@ -82,6 +85,9 @@ class ClickHouseServer:
         try:
             sock = _listen(self.config.host, self.config.port)
             self.port = sock.getsockname()[1]
+            self.app.guard = BrowserGuard.create(
+                self.config.host, self.port, self.config.allowed_origins
+            )
             uv = uvicorn.Config(
                 self.app,
                 lifespan="off",

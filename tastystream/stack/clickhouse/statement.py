@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["Statement", "analyze", "tokens"]
+__all__ = ["Statement", "Token", "analyze", "tokens"]
 
 _INSERT_STOP: Final = frozenset({"SELECT", "WITH"})
 

@@ -3,30 +3,48 @@
 Bodies are JSON whatever the declared content type (``application/vnd.schemaregistry.v1+json``,
 ``application/json``, ``application/octet-stream``); answers are
 ``application/vnd.schemaregistry.v1+json``; errors are ``{"error_code": N, "message": "..."}``.
+
+Guards: the browser guard of the local stack (foreign ``Origin`` / ``Host`` refused with 403,
+CORS only for configured origins), request bodies of at most ``max_body`` bytes (413), subject
+names of at most 255 characters without control characters (42208), and unknown, negative or
+non-numeric schema ids answered 40403.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+import unicodedata
+from typing import Any, Final
 
 from starlette.applications import Starlette
+from starlette.convertors import PathConvertor, register_url_convertor
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tastystream.stack.registry.errors import BadRequest, InvalidSchema, RegistryError
+from tastystream.stack.browser_guard import BrowserGuard, BrowserGuardMiddleware
+from tastystream.stack.registry.errors import (
+    BadRequest,
+    InvalidSchema,
+    InvalidSubject,
+    RegistryError,
+    RequestTooLarge,
+    SchemaNotFound,
+)
 from tastystream.stack.registry.records import SchemaReference
 from tastystream.stack.registry.service import SCHEMA_TYPES, SchemaRegistry, SchemaRequest
 from tastystream.stack.registry.state import StoredSchema, VersionEntry
 
-__all__ = ["CONTENT_TYPE", "create_app"]
+__all__ = ["CONTENT_TYPE", "MAX_BODY_BYTES", "MAX_SUBJECT_LENGTH", "create_app"]
 
 log = logging.getLogger(__name__)
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
+MAX_BODY_BYTES: Final = 2 << 20  # a schema of MAX_RECORD_BYTES, JSON-escaped, fits
+MAX_SUBJECT_LENGTH: Final = 255  # a Kafka topic name (249) + "-value"
 
 
 class JsonResponse(Response):
@@ -40,8 +58,52 @@ def _flag(request: Request, name: str) -> bool:
     return request.query_params.get(name, "false").strip().lower() == "true"
 
 
+class _SubjectConvertor(PathConvertor):
+    """``path`` matching any character, so a subject with a newline reaches :func:`_subject`
+    (and is refused with 42208) instead of missing every route."""
+
+    regex = r"[\s\S]*"
+
+
+register_url_convertor("subject", _SubjectConvertor())
+
+
+def _subject(request: Request) -> str:
+    """The ``{subject}`` path parameter, validated."""
+    name: str = request.path_params["subject"]
+    if not name or len(name) > MAX_SUBJECT_LENGTH:
+        raise InvalidSubject(
+            f"Invalid subject: it must have 1 to {MAX_SUBJECT_LENGTH} characters, has {len(name)}"
+        )
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        raise InvalidSubject(f"Invalid subject {name!r}: control characters are not allowed")
+    return name
+
+
+def _schema_id(request: Request) -> int:
+    raw: str = request.path_params["id"]
+    if not raw.isdigit() or len(raw) > 10:
+        raise SchemaNotFound(f"Schema {raw} not found")
+    return int(raw)
+
+
+async def _read_limited(request: Request) -> bytes:
+    limit: int = request.app.state.max_body
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise RequestTooLarge(f"Request body too large: {declared} bytes, the limit is {limit}")
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestTooLarge(f"Request body too large: more than {limit} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
+    raw = await _read_limited(request)
     try:
         body = json.loads(raw) if raw.strip() else {}
     except (ValueError, RecursionError) as exc:
@@ -88,8 +150,14 @@ def _version_body(registry: SchemaRegistry, entry: VersionEntry) -> dict[str, An
     return out
 
 
-def create_app(registry: SchemaRegistry) -> Starlette:
-    """The ASGI app; the caller owns the registry's store lifecycle."""
+def create_app(
+    registry: SchemaRegistry,
+    *,
+    guard: BrowserGuard | None = None,
+    max_body: int = MAX_BODY_BYTES,
+) -> Starlette:
+    """The ASGI app; the caller owns the registry's store lifecycle. ``guard``: the bound
+    address and allowed origins (default 127.0.0.1:8081, none)."""
 
     async def root(request: Request) -> Response:
         return JsonResponse({})
@@ -107,21 +175,19 @@ def create_app(registry: SchemaRegistry) -> Starlette:
         return JsonResponse(out)
 
     async def schema_by_id(request: Request) -> Response:
-        stored = registry.schema(request.path_params["id"])
+        stored = registry.schema(_schema_id(request))
         return JsonResponse(_schema_type(stored, {"schema": stored.text}))
 
     async def raw_schema_by_id(request: Request) -> Response:
-        return Response(registry.schema(request.path_params["id"]).text, media_type=CONTENT_TYPE)
+        return Response(registry.schema(_schema_id(request)).text, media_type=CONTENT_TYPE)
 
     async def id_versions(request: Request) -> Response:
-        entries = registry.schema_versions(
-            request.path_params["id"], deleted=_flag(request, "deleted")
-        )
+        entries = registry.schema_versions(_schema_id(request), deleted=_flag(request, "deleted"))
         return JsonResponse([{"subject": e.subject, "version": e.version} for e in entries])
 
     async def id_subjects(request: Request) -> Response:
         deleted = _flag(request, "deleted")
-        return JsonResponse(registry.schema_subjects(request.path_params["id"], deleted=deleted))
+        return JsonResponse(registry.schema_subjects(_schema_id(request), deleted=deleted))
 
     async def subjects(request: Request) -> Response:
         prefix = request.query_params.get("subjectPrefix", "")
@@ -133,7 +199,7 @@ def create_app(registry: SchemaRegistry) -> Starlette:
         return JsonResponse(names)
 
     async def subject(request: Request) -> Response:
-        name = request.path_params["subject"]
+        name = _subject(request)
         if request.method == "DELETE":
             return JsonResponse(
                 await registry.delete_subject(name, permanent=_flag(request, "permanent"))
@@ -143,7 +209,7 @@ def create_app(registry: SchemaRegistry) -> Starlette:
         return JsonResponse(_version_body(registry, entry))
 
     async def versions(request: Request) -> Response:
-        name = request.path_params["subject"]
+        name = _subject(request)
         if request.method == "POST":
             schema_id = await registry.register(name, await _schema_request(request))
             return JsonResponse({"id": schema_id})
@@ -153,7 +219,7 @@ def create_app(registry: SchemaRegistry) -> Starlette:
         return JsonResponse([e.version for e in entries])
 
     async def version(request: Request) -> Response:
-        name, raw = request.path_params["subject"], request.path_params["version"]
+        name, raw = _subject(request), request.path_params["version"]
         if request.method == "DELETE":
             permanent = _flag(request, "permanent")
             return JsonResponse(await registry.delete_version(name, raw, permanent=permanent))
@@ -161,16 +227,16 @@ def create_app(registry: SchemaRegistry) -> Starlette:
         return JsonResponse(_version_body(registry, entry))
 
     async def version_schema(request: Request) -> Response:
-        name, raw = request.path_params["subject"], request.path_params["version"]
+        name, raw = _subject(request), request.path_params["version"]
         entry = registry.version(name, raw, deleted=_flag(request, "deleted"))
         return Response(registry.schema(entry.id).text, media_type=CONTENT_TYPE)
 
     async def referenced_by(request: Request) -> Response:
-        name, raw = request.path_params["subject"], request.path_params["version"]
+        name, raw = _subject(request), request.path_params["version"]
         return JsonResponse(registry.referenced_by(name, raw))
 
     async def compatibility(request: Request) -> Response:
-        name = request.path_params["subject"]
+        name = _subject(request)
         raw = request.path_params.get("version")
         problems = registry.test_compatibility(name, await _schema_request(request), raw)
         out: dict[str, Any] = {"is_compatible": not problems}
@@ -179,7 +245,7 @@ def create_app(registry: SchemaRegistry) -> Starlette:
         return JsonResponse(out)
 
     async def config(request: Request) -> Response:
-        name = request.path_params.get("subject")
+        name = _subject(request) if "subject" in request.path_params else None
         if request.method == "PUT":
             body = await _body(request)
             level = await registry.set_config(name, body.get("compatibility"))
@@ -209,16 +275,16 @@ def create_app(registry: SchemaRegistry) -> Starlette:
         return JsonResponse(body, status_code=500)
 
     # subjects may contain "/" (sent as %2F): a path convertor, most specific routes first
-    subject_path = "/subjects/{subject:path}"
+    subject_path = "/subjects/{subject:subject}"
     version_path = subject_path + "/versions/{version}"
     routes = [
         Route("/", root, methods=["GET"]),
         Route("/schemas", all_schemas, methods=["GET"]),
         Route("/schemas/types", schema_types, methods=["GET"]),
-        Route("/schemas/ids/{id:int}", schema_by_id, methods=["GET"]),
-        Route("/schemas/ids/{id:int}/schema", raw_schema_by_id, methods=["GET"]),
-        Route("/schemas/ids/{id:int}/versions", id_versions, methods=["GET"]),
-        Route("/schemas/ids/{id:int}/subjects", id_subjects, methods=["GET"]),
+        Route("/schemas/ids/{id}", schema_by_id, methods=["GET"]),
+        Route("/schemas/ids/{id}/schema", raw_schema_by_id, methods=["GET"]),
+        Route("/schemas/ids/{id}/versions", id_versions, methods=["GET"]),
+        Route("/schemas/ids/{id}/subjects", id_subjects, methods=["GET"]),
         Route("/subjects", subjects, methods=["GET"]),
         Route(version_path + "/schema", version_schema, methods=["GET"]),
         Route(version_path + "/referencedby", referenced_by, methods=["GET"]),
@@ -228,15 +294,30 @@ def create_app(registry: SchemaRegistry) -> Starlette:
         Route("/compatibility" + version_path, compatibility, methods=["POST"]),
         Route("/compatibility" + subject_path + "/versions", compatibility, methods=["POST"]),
         Route("/config", config, methods=["GET", "PUT", "DELETE"]),
-        Route("/config/{subject:path}", config, methods=["GET", "PUT", "DELETE"]),
+        Route("/config/{subject:subject}", config, methods=["GET", "PUT", "DELETE"]),
         Route("/mode", mode, methods=["GET"]),
-        Route("/mode/{subject:path}", mode, methods=["GET"]),
+        Route("/mode/{subject:subject}", mode, methods=["GET"]),
     ]
-    return Starlette(
+    app = Starlette(
         routes=routes,
+        middleware=[
+            Middleware(
+                BrowserGuardMiddleware,
+                guard=guard or BrowserGuard.create("127.0.0.1", 8081),
+                refuse=_refusal,
+            )
+        ],
         exception_handlers={
             RegistryError: registry_error,
             HTTPException: http_error,
             Exception: server_error,
         },
     )
+    app.state.max_body = max_body
+    return app
+
+
+def _refusal(reason: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    log.warning("refused a request: %s", reason)
+    body = json.dumps({"error_code": 40301, "message": reason}).encode()
+    return 403, [(b"content-type", CONTENT_TYPE.encode())], body

@@ -9,10 +9,13 @@ __all__ = [
     "IncompatibleSchema",
     "InvalidCompatibilityLevel",
     "InvalidSchema",
+    "InvalidSubject",
     "InvalidVersion",
     "ReferenceExists",
     "RegistryError",
+    "RequestTooLarge",
     "SchemaNotFound",
+    "SchemaTooLarge",
     "StoreError",
     "StoreTimeout",
     "SubjectConfigNotFound",
@@ -133,6 +136,21 @@ class IncompatibleSchema(RegistryError):
 class InvalidSchema(RegistryError):
     status = 422
     error_code = 42201
+
+
+class InvalidSubject(RegistryError):
+    status = 422
+    error_code = 42208
+
+
+class SchemaTooLarge(RegistryError):
+    status = 422
+    error_code = 42209
+
+
+class RequestTooLarge(RegistryError):
+    status = 413
+    error_code = 413
 
 
 class InvalidVersion(RegistryError):

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import uvicorn
 
+from tastystream.stack.browser_guard import BrowserGuard
 from tastystream.stack.registry.api import create_app
 from tastystream.stack.registry.kafka_log import KafkaLog
 from tastystream.stack.registry.service import SchemaRegistry
@@ -48,9 +49,16 @@ class _Server(uvicorn.Server):
                 loop.remove_signal_handler(sig)
 
 
-async def serve(host: str, port: int, bootstrap: str, topic: str = "_schemas") -> None:
+async def serve(
+    host: str,
+    port: int,
+    bootstrap: str,
+    topic: str = "_schemas",
+    allowed_origins: tuple[str, ...] = (),
+) -> None:
     async with KafkaLog(bootstrap, topic) as store:
-        app = create_app(SchemaRegistry(store))
+        guard = BrowserGuard.create(host, port, allowed_origins)
+        app = create_app(SchemaRegistry(store), guard=guard)
         config = uvicorn.Config(
             app, host=host, port=port, log_config=None, access_log=False, lifespan="off"
         )

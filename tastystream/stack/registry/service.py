@@ -22,6 +22,7 @@ from tastystream.stack.registry.errors import (
     InvalidVersion,
     ReferenceExists,
     SchemaNotFound,
+    SchemaTooLarge,
     StoreError,
     SubjectConfigNotFound,
     SubjectNotFound,
@@ -39,6 +40,7 @@ from tastystream.stack.registry.records import (
     SchemaKey,
     SchemaReference,
     SchemaValue,
+    encode_value,
 )
 from tastystream.stack.registry.state import StoredSchema, VersionEntry, dedup_key
 from tastystream.stack.registry.store import Store
@@ -50,6 +52,8 @@ log = logging.getLogger(__name__)
 SCHEMA_TYPES = ("AVRO",)
 _MAX_VERSION = 2**31 - 1
 _WRITE_ATTEMPTS = 5
+# a schema record must fit Kafka's default message size (message.max.bytes / max_request_size)
+MAX_RECORD_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,11 @@ class SchemaRegistry:
 
     # ------------------------------------------------------------- schemas
     def _candidate(self, request: SchemaRequest) -> _Candidate:
+        if len(request.schema.encode("utf-8", "replace")) > MAX_RECORD_BYTES:
+            raise SchemaTooLarge(
+                f"Schema too large: more than {MAX_RECORD_BYTES} bytes (the record must fit in "
+                "one Kafka message of the _schemas topic)"
+            )
         kind = request.schema_type.upper()
         if kind not in SCHEMA_TYPES:
             raise InvalidSchema(
@@ -202,6 +211,12 @@ class SchemaRegistry:
             schema_id = state.max_id + 1
         version = max((e.version for e in every), default=0) + 1
         value = SchemaValue(subject, version, schema_id, text, False, "AVRO", request.references)
+        size = len(encode_value(value) or b"")
+        if size > MAX_RECORD_BYTES:
+            raise SchemaTooLarge(
+                f"Schema too large: its record is {size} bytes, more than {MAX_RECORD_BYTES} "
+                "(one Kafka message of the _schemas topic)"
+            )
         await self.store.write(SchemaKey(subject, version), value)
         # the log is the judge: our record must be the one the state holds
         applied = state.subjects.get(subject, {}).get(version)

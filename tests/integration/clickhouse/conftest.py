@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -20,10 +22,15 @@ class RunningServer:
     proc: subprocess.Popen[bytes]
     port: int
     path: Path
+    password: str
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return ("default", self.password)
 
     def stop(self) -> int:
         """SIGTERM, as the stack manager stops it; returns the exit code."""
@@ -51,6 +58,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[[Path | None], RunningServ
     def start(path: Path | None = None) -> RunningServer:
         port = free_port()
         data = path or tmp_path / "clickhouse"
+        password = secrets.token_urlsafe(16)
         proc = subprocess.Popen(
             [
                 sys.executable,
@@ -65,8 +73,9 @@ def start_server(tmp_path: Path) -> Iterator[Callable[[Path | None], RunningServ
                 "--log-level",
                 "WARNING",
             ],
+            env={**os.environ, "CLICKHOUSE_PASSWORD": password},
         )
-        server = RunningServer(proc, port, data)
+        server = RunningServer(proc, port, data, password)
         started.append(server)
         eventually_sync(
             lambda: proc.poll() is not None or ping(server.url),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import signal
 import socket
@@ -24,7 +25,9 @@ ROWS = 1_000_000
 
 
 def test_million_rows_while_another_client_queries(server: RunningServer) -> None:
-    client = clickhouse_connect.get_client(host="127.0.0.1", port=server.port)
+    client = clickhouse_connect.get_client(
+        host="127.0.0.1", port=server.port, password=server.password
+    )
     client.command(
         "CREATE TABLE ticks (id UInt64, symbol LowCardinality(String), px Float64, ts DateTime64(6)) "
         "ENGINE = MergeTree ORDER BY id"
@@ -34,7 +37,9 @@ def test_million_rows_while_another_client_queries(server: RunningServer) -> Non
     errors: list[BaseException] = []
 
     def reader() -> None:
-        other = clickhouse_connect.get_client(host="127.0.0.1", port=server.port)
+        other = clickhouse_connect.get_client(
+            host="127.0.0.1", port=server.port, password=server.password
+        )
         try:
             while not stop.is_set():
                 seen.append(int(other.command("SELECT count() FROM ticks")))  # type: ignore[arg-type]
@@ -74,7 +79,9 @@ def test_million_rows_while_another_client_queries(server: RunningServer) -> Non
 
 
 def test_streaming_reads_and_late_errors(server: RunningServer) -> None:
-    client = clickhouse_connect.get_client(host="127.0.0.1", port=server.port)
+    client = clickhouse_connect.get_client(
+        host="127.0.0.1", port=server.port, password=server.password
+    )
     total = 0
     with client.query_row_block_stream("SELECT number FROM numbers(500000)") as stream:
         for block in stream:
@@ -89,7 +96,9 @@ def test_streaming_reads_and_late_errors(server: RunningServer) -> None:
 
 
 def test_errors_come_back_typed(server: RunningServer) -> None:
-    client = clickhouse_connect.get_client(host="127.0.0.1", port=server.port)
+    client = clickhouse_connect.get_client(
+        host="127.0.0.1", port=server.port, password=server.password
+    )
     with pytest.raises(DatabaseError) as missing:
         client.query("SELECT * FROM no_such_table")
     assert missing.value.code == 60
@@ -103,7 +112,9 @@ def test_errors_come_back_typed(server: RunningServer) -> None:
 
 
 def test_parameters_settings_and_formats(server: RunningServer) -> None:
-    client = clickhouse_connect.get_client(host="127.0.0.1", port=server.port)
+    client = clickhouse_connect.get_client(
+        host="127.0.0.1", port=server.port, password=server.password
+    )
     row = client.query(
         "SELECT {s:String} AS s, {d:DateTime} AS d, {xs:Array(Int32)} AS xs",
         parameters={"s": "it's\t'quoted'", "d": "2024-01-02 03:04:05", "xs": [1, -2, 3]},
@@ -129,7 +140,9 @@ def test_parameters_settings_and_formats(server: RunningServer) -> None:
 
 
 async def test_async_client(server: RunningServer) -> None:
-    client = await clickhouse_connect.get_async_client(host="127.0.0.1", port=server.port)
+    client = await clickhouse_connect.get_async_client(
+        host="127.0.0.1", port=server.port, password=server.password
+    )
     await client.command("CREATE TABLE async_t (a UInt64) ENGINE = MergeTree ORDER BY a")
     await client.insert("async_t", [[i] for i in range(10000)], column_names=["a"])
     result = await client.query("SELECT count(), sum(a) FROM async_t")
@@ -141,7 +154,7 @@ async def test_async_client(server: RunningServer) -> None:
 
 
 def test_raw_http_with_compressed_bodies(server: RunningServer) -> None:
-    with httpx.Client(base_url=server.url, timeout=30) as http:
+    with httpx.Client(base_url=server.url, auth=server.auth, timeout=30) as http:
         assert (
             http.post("/", content="CREATE TABLE raw_t (a UInt32) ENGINE = Memory").status_code
             == 200
@@ -172,13 +185,17 @@ def test_raw_http_with_compressed_bodies(server: RunningServer) -> None:
 
 def test_data_survives_a_restart(start_server: Callable[[Path | None], RunningServer]) -> None:
     first = start_server(None)
-    client = clickhouse_connect.get_client(host="127.0.0.1", port=first.port)
+    client = clickhouse_connect.get_client(
+        host="127.0.0.1", port=first.port, password=first.password
+    )
     client.command("CREATE TABLE kept (a UInt64) ENGINE = MergeTree ORDER BY a")
     client.insert("kept", [[i] for i in range(1000)], column_names=["a"])
     client.close()
     assert first.stop() == 0
     second = start_server(first.path)
-    again = clickhouse_connect.get_client(host="127.0.0.1", port=second.port)
+    again = clickhouse_connect.get_client(
+        host="127.0.0.1", port=second.port, password=second.password
+    )
     assert again.query("SELECT count(), sum(a) FROM kept").result_rows == [(1000, sum(range(1000)))]
     again.close()
 
@@ -186,14 +203,18 @@ def test_data_survives_a_restart(start_server: Callable[[Path | None], RunningSe
 def test_abandoned_stream_is_cancelled(server: RunningServer) -> None:
     sql = b"SELECT number FROM system.numbers FORMAT TSV /* endless */"
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
-        head = f"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: {len(sql)}\r\n\r\n".encode()
+        basic = base64.b64encode(f"default:{server.password}".encode()).decode()
+        head = (
+            f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {basic}\r\n"
+            f"Content-Length: {len(sql)}\r\n\r\n"
+        ).encode()
         sock.sendall(head + sql)
         assert sock.recv(65536).startswith(b"HTTP/1.1 200")
     probe = (
         "SELECT count() FROM system.processes "
         "WHERE query LIKE '%endless%' AND query NOT LIKE '%processes%'"
     )
-    with httpx.Client(base_url=server.url, timeout=10) as http:
+    with httpx.Client(base_url=server.url, auth=server.auth, timeout=10) as http:
         eventually_sync(
             lambda: http.post("/", content=probe).text == "0\n",
             message="the abandoned query kept running",
@@ -205,7 +226,7 @@ def test_sigterm_lets_an_inflight_insert_finish(
     start_server: Callable[[Path | None], RunningServer],
 ) -> None:
     first = start_server(None)
-    with httpx.Client(base_url=first.url, timeout=60) as http:
+    with httpx.Client(base_url=first.url, auth=first.auth, timeout=60) as http:
         http.post("/", content="CREATE TABLE t (a UInt64) ENGINE = MergeTree ORDER BY a")
 
         def body() -> Iterator[bytes]:
@@ -222,7 +243,7 @@ def test_sigterm_lets_an_inflight_insert_finish(
     assert resp.status_code == 200, resp.text
     assert first.proc.wait(timeout=60) == 0
     second = start_server(first.path)
-    with httpx.Client(base_url=second.url, timeout=30) as http:
+    with httpx.Client(base_url=second.url, auth=second.auth, timeout=30) as http:
         assert (
             http.post("/", content="SELECT count(), sum(a) FROM t").text
             == f"20000\t{sum(range(20000))}\n"
@@ -231,12 +252,16 @@ def test_sigterm_lets_an_inflight_insert_finish(
 
 def test_more_clients_than_query_slots(server: RunningServer) -> None:
     """24 clients (the server runs 16 queries at once, the rest queue) insert and read exactly."""
-    admin = clickhouse_connect.get_client(host="127.0.0.1", port=server.port)
+    admin = clickhouse_connect.get_client(
+        host="127.0.0.1", port=server.port, password=server.password
+    )
     admin.command("CREATE TABLE busy (w UInt32, i UInt64) ENGINE = MergeTree ORDER BY (w, i)")
     errors: list[BaseException] = []
 
     def worker(w: int) -> None:
-        client = clickhouse_connect.get_client(host="127.0.0.1", port=server.port)
+        client = clickhouse_connect.get_client(
+            host="127.0.0.1", port=server.port, password=server.password
+        )
         try:
             for k in range(5):
                 rows = [[w, k * 500 + i] for i in range(500)]

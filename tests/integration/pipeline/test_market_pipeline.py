@@ -79,7 +79,11 @@ async def run(stack_config: StackConfig) -> AsyncIterator[Run]:
         ),
         kafka=KafkaSettings(bootstrap=stack_config.kafka_bootstrap),
         registry=RegistrySettings(url=stack_config.registry_url),
-        clickhouse=ClickHouseSettings(url=stack_config.clickhouse_url, database=database),
+        clickhouse=ClickHouseSettings(
+            url=stack_config.clickhouse_url,
+            database=database,
+            password=SecretStr(stack_config.clickhouse_password),
+        ),
     )
     ready: asyncio.Future[Pipeline] = asyncio.get_running_loop().create_future()
     stop = asyncio.Event()
@@ -93,7 +97,9 @@ async def run(stack_config: StackConfig) -> AsyncIterator[Run]:
         )
     )
     pipeline = await asyncio.wait_for(ready, 120)
-    ch = clickhouse_connect.get_client(dsn=stack_config.clickhouse_url)
+    ch = clickhouse_connect.get_client(
+        dsn=stack_config.clickhouse_url, password=stack_config.clickhouse_password
+    )
     try:
         yield Run(server, settings, pipeline, stop, task, ch)
     finally:

@@ -11,6 +11,7 @@ import clickhouse_connect
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from clickhouse_connect.driver.exceptions import DatabaseError
+from pydantic import SecretStr
 
 from schemas import MARKET_TOPICS, AvroCodec, SchemaRegistry, TopicSpec, value_subject
 from tastystream.settings import ClickHouseSettings, KafkaSettings, RegistrySettings, Settings
@@ -34,7 +35,11 @@ class SinkWorld:
         return Settings(
             kafka=KafkaSettings(bootstrap=self.stack.kafka_bootstrap),
             registry=RegistrySettings(url=self.stack.registry_url),
-            clickhouse=ClickHouseSettings(url=self.stack.clickhouse_url, database=self.database),
+            clickhouse=ClickHouseSettings(
+                url=self.stack.clickhouse_url,
+                database=self.database,
+                password=SecretStr(self.stack.clickhouse_password),
+            ),
         )
 
     def env(self) -> dict[str, str]:
@@ -43,6 +48,7 @@ class SinkWorld:
             "SCHEMA_REGISTRY_URL": self.stack.registry_url,
             "CLICKHOUSE_URL": self.stack.clickhouse_url,
             "CLICKHOUSE_DATABASE": self.database,
+            "CLICKHOUSE_PASSWORD": self.stack.clickhouse_password,
             "LOG_LEVEL": "INFO",
         }
 
@@ -108,7 +114,10 @@ class Publisher:
 
 def ch_client(world: SinkWorld) -> Any:
     return clickhouse_connect.get_client(
-        dsn=world.stack.clickhouse_url, database=world.database, autogenerate_session_id=False
+        dsn=world.stack.clickhouse_url,
+        database=world.database,
+        password=world.stack.clickhouse_password,
+        autogenerate_session_id=False,
     )
 
 
@@ -138,7 +147,9 @@ async def counts(world: SinkWorld, table: str) -> tuple[int, int]:
 async def drop_database(world: SinkWorld) -> None:
     def run() -> None:
         client = clickhouse_connect.get_client(
-            dsn=world.stack.clickhouse_url, autogenerate_session_id=False
+            dsn=world.stack.clickhouse_url,
+            password=world.stack.clickhouse_password,
+            autogenerate_session_id=False,
         )
         try:
             client.command(f"DROP DATABASE IF EXISTS {world.database}")

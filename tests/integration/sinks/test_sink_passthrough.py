@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from schemas import MARKET_TOPICS, AvroCodec, TopicSpec
 from sinks import BatchPolicy, ClickHouseSink, PartitionBatch, SinkConfig
@@ -162,7 +163,11 @@ class Target:
 
 
 async def _target(world: SinkWorld, database: str, spec: TopicSpec = QUOTE) -> Target:
-    cfg = ClickHouseSettings(url=world.stack.clickhouse_url, database=database)
+    cfg = ClickHouseSettings(
+        url=world.stack.clickhouse_url,
+        database=database,
+        password=SecretStr(world.stack.clickhouse_password),
+    )
     writer = ClickHouseWriter(cfg, pool_size=1)
     await writer.start()
     await writer.migrate()

@@ -23,10 +23,10 @@ S = 1_000_000
 
 
 @pytest.fixture
-def database(clickhouse_url: str) -> Iterator[str]:
+def database(clickhouse_url: str, clickhouse_password: str) -> Iterator[str]:
     name = unique("it").replace("-", "_")
     yield name
-    client = clickhouse_connect.get_client(dsn=clickhouse_url)
+    client = clickhouse_connect.get_client(dsn=clickhouse_url, password=clickhouse_password)
     try:
         client.command(f"DROP DATABASE IF EXISTS {name}")
     finally:
@@ -34,9 +34,11 @@ def database(clickhouse_url: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def client(clickhouse_url: str, database: str) -> Iterator[Any]:
-    migrate_url(clickhouse_url, database=database)
-    ch = clickhouse_connect.get_client(dsn=clickhouse_url, database=database)
+def client(clickhouse_url: str, clickhouse_password: str, database: str) -> Iterator[Any]:
+    migrate_url(clickhouse_url, password=clickhouse_password, database=database)
+    ch = clickhouse_connect.get_client(
+        dsn=clickhouse_url, password=clickhouse_password, database=database
+    )
     try:
         yield ch
     finally:
@@ -60,11 +62,14 @@ def _insert(client: Any, spec: TopicSpec, records: list[dict[str, Any]], token: 
     )
 
 
-def test_migrations_apply_twice_over_http(clickhouse_url: str, database: str) -> None:
+def test_migrations_apply_twice_over_http(
+    clickhouse_url: str, clickhouse_password: str, database: str
+) -> None:
     versions = [m.version for m in load_migrations()]
-    assert migrate_url(clickhouse_url, database=database) == versions
-    assert migrate_url(clickhouse_url, database=database) == []
-    ch = clickhouse_connect.get_client(dsn=clickhouse_url)
+    pw = clickhouse_password
+    assert migrate_url(clickhouse_url, password=pw, database=database) == versions
+    assert migrate_url(clickhouse_url, password=pw, database=database) == []
+    ch = clickhouse_connect.get_client(dsn=clickhouse_url, password=pw)
     try:
         assert set(applied_migrations(ClickHouseConnectTarget(ch), database)) == set(versions)
         tables = {r[0] for r in ch.query(f"SHOW TABLES FROM {database}").result_rows}

@@ -48,10 +48,12 @@ def _micros(value: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def client(clickhouse_url: str) -> Iterator[Any]:
+def client(clickhouse_url: str, clickhouse_password: str) -> Iterator[Any]:
     database = unique("rt").replace("-", "_")
-    migrate_url(clickhouse_url, database=database)
-    ch = clickhouse_connect.get_client(dsn=clickhouse_url, database=database)
+    migrate_url(clickhouse_url, password=clickhouse_password, database=database)
+    ch = clickhouse_connect.get_client(
+        dsn=clickhouse_url, password=clickhouse_password, database=database
+    )
     try:
         yield ch
     finally:

@@ -39,5 +39,5 @@ async def engine(tmp_path: Path) -> AsyncIterator[Engine]:
 async def http(engine: Engine) -> AsyncIterator[httpx.AsyncClient]:
     app = ClickHouseApp(engine, Credentials(), HttpLimits(max_body_size=1 << 20))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://ch") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8123") as client:
         yield client

@@ -314,14 +314,3 @@ async def test_database_param_applies_to_one_request_of_a_session(http: httpx.As
         == "system\n"
     )
     assert await _ok(http, "SELECT currentDatabase()", session_id="db") == "d3\n"
-
-
-async def test_cors_preflight_and_header(http: httpx.AsyncClient) -> None:
-    preflight = await http.options("/")
-    assert preflight.status_code == 204
-    assert preflight.headers["access-control-allow-origin"] == "*"
-    plain = await http.post("/", content="SELECT 1")
-    assert "access-control-allow-origin" not in plain.headers
-    cors = await http.post("/", params={"add_http_cors_header": "1"}, content="SELECT 1")
-    assert cors.headers["access-control-allow-origin"] == "*"
-    assert cors.text == "1\n"

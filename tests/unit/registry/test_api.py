@@ -45,7 +45,7 @@ async def api() -> AsyncIterator[Api]:
     log = MemoryLog()
     app = create_app(SchemaRegistry(log))
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://registry") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8081") as client:
         yield Api(client, log)
 
 
