@@ -23,6 +23,7 @@ __all__ = [
     "UndecodableRecord",
     "UnencodableRecord",
     "UnknownSchemaId",
+    "UnusableSchema",
 ]
 
 
@@ -54,6 +55,16 @@ class UnknownSchemaId(CodecError):
     def __init__(self, schema_id: int) -> None:
         super().__init__(f"unknown schema id {schema_id}")
         self.schema_id = schema_id
+
+
+class UnusableSchema(CodecError):
+    """The value names a registered schema this codec cannot read with: not Avro, not valid
+    JSON, or a schema fastavro cannot parse (e.g. unresolved references)."""
+
+    def __init__(self, schema_id: int, reason: str) -> None:
+        super().__init__(f"schema id {schema_id} is unusable: {reason}")
+        self.schema_id = schema_id
+        self.reason = reason
 
 
 class UndecodableRecord(CodecError):

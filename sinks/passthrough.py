@@ -220,13 +220,15 @@ def plan_passthrough(
     layout: TableLayout,
     reader: Mapping[str, Any],
     schema_id: int,
-    writer: Mapping[str, Any],
+    writer: Any,
     marker: bytes,
 ) -> FastInsert | NotPassthrough:
     """The fast insert of ``layout``'s table for values written with ``writer`` (registry id
     ``schema_id``), or why the Python path must decode them. ``reader`` is the topic's schema.
     """
     expected = f"{reader.get('namespace', '')}.{reader.get('name')}"
+    if not isinstance(writer, Mapping):  # a primitive or a union at the top
+        return NotPassthrough(schema_id, f"schema is not a record: {str(writer)[:80]}")
     name = f"{writer.get('namespace', '')}.{writer.get('name')}"  # as sinks.prepare names it
     if writer.get("type") != "record" or name != expected:
         return NotPassthrough(schema_id, f"record type {name} is not {expected}")
