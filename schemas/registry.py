@@ -229,7 +229,7 @@ class SchemaRegistry:
             try:
                 codec.add(schema_id, text)
             except CodecError as exc:
-                logger.warning("schema id %d is unusable: %s", schema_id, exc)
+                logger.warning("%s", exc)
                 unusable.add(schema_id)
         return unusable
 
