@@ -123,6 +123,7 @@ class ClickHouseSink:
             consumer_group=cfg.group_id,
             passthrough=cfg.passthrough,
             budget_s=cfg.partition_retry_s,
+            fast_attempts=cfg.fast_path_attempts,
         )
         self.cycles = FlushCycle(
             store=self._store,

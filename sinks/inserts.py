@@ -27,7 +27,13 @@ from schemas.errors import RegistryError
 from sinks.batch import PartitionBatch
 from sinks.columns import TableLayout
 from sinks.dlq import DeadLetter
-from sinks.errors import PassthroughRejected, RegistryUnreachable, RowsRejected, TableMismatch
+from sinks.errors import (
+    PassthroughRejected,
+    RegistryUnreachable,
+    RowsRejected,
+    SinkError,
+    TableMismatch,
+)
 from sinks.metrics import MetricsRecorder
 from sinks.passthrough import (
     FallbackReason,
@@ -87,6 +93,7 @@ class BatchInserter:
         consumer_group: str,
         passthrough: bool = True,
         budget_s: float | None = None,
+        fast_attempts: int = 4,
     ) -> None:
         self.routes = routes
         self.layouts = layouts
@@ -99,6 +106,7 @@ class BatchInserter:
         self._group = consumer_group
         self._passthrough = passthrough
         self._budget = budget_s
+        self._fast_attempts = fast_attempts
         self._plans: dict[tuple[str, int], FastInsert | NotPassthrough] = {}
         self._marker = new_marker()
         self._seen_reasons: set[tuple[str, str]] = set()
@@ -206,7 +214,7 @@ class BatchInserter:
         data = await asyncio.to_thread(plan.container, cast(list[bytes], values))
         rows = len(batch.records)
         try:
-            latency = await self._call(
+            latency = await self._retry.call(
                 "fast insert",
                 self._table.insert_container,
                 layout,
@@ -214,9 +222,17 @@ class BatchInserter:
                 data,
                 batch.token,
                 rows,
+                budget_s=self._budget,
+                attempts=self._fast_attempts,
             )
         except PassthroughRejected as exc:
             self._fallback(batch, FallbackReason.REJECTED, exc)
+            return None
+        except SinkError as exc:
+            if not exc.retriable:
+                raise
+            # random bodies can make ClickHouse fail "transiently" (memory) every time
+            self._fallback(batch, FallbackReason.FAILING, exc)
             return None
         finally:
             del data

@@ -84,6 +84,9 @@ class FallbackReason(StrEnum):
     UNKNOWN_SCHEMA = "unknown_schema_id"
     NOT_PASSTHROUGH = "schema_not_passthrough"
     REJECTED = "rejected_by_clickhouse"
+    FAILING = "fast_insert_failing"
+    """The fast insert kept failing with a transient error: the Python path (which retries
+    an outage too) does not depend on ClickHouse parsing the bodies."""
     DISABLED = "disabled"
 
 

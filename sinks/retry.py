@@ -47,9 +47,11 @@ class Retrier:
         call: Callable[..., Awaitable[T]],
         *args: Any,
         budget_s: float | None = None,
+        attempts: int | None = None,
     ) -> T:
         """``call(*args)``, retried while its error is retriable; with ``budget_s``, the error
-        is raised once retrying has taken longer than that (the caller isolates the failure)."""
+        is raised once retrying has taken longer than that (the caller isolates the failure),
+        with ``attempts``, once that many calls failed."""
         attempt = 0
         started = time.monotonic()
         while True:
@@ -58,9 +60,11 @@ class Retrier:
             except SinkError as exc:
                 if not exc.retriable:
                     raise
+                attempt += 1
                 if budget_s is not None and time.monotonic() - started >= budget_s:
                     raise
-                attempt += 1
+                if attempts is not None and attempt >= attempts:
+                    raise
                 self._rec.retries += 1
                 self._on_failing(True)
                 cap = min(self.max_s, self.initial_s * 2 ** min(attempt, 16))
@@ -69,6 +73,5 @@ class Retrier:
                 log("%s failed (attempt %d, retry in %.2fs): %s", what, attempt, delay, exc)
                 await self._sleep(delay)
                 continue
-            if attempt:
-                self._on_failing(False)
+            self._on_failing(False)
             return result

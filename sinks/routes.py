@@ -71,6 +71,8 @@ class SinkConfig:
     partition_retry_s: float = 60.0
     """How long one batch retries a retriable failure before its partition is set aside (the
     other partitions' batches of the cycle wait at most this long for it)."""
+    fast_path_attempts: int = 4
+    """Calls of a fast insert failing transiently before the batch takes the Python path."""
     partition_backoff_s: float = 1.0
     """A set-aside partition replays its batch after this, doubling per failure …"""
     partition_backoff_max_s: float = 60.0

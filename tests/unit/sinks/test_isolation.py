@@ -13,14 +13,23 @@ from aiokafka import TopicPartition
 from sinks import IntentState, SinkState, TableLayout
 from sinks.batch import PartitionBatch
 from sinks.checkpoint import Intent
-from sinks.errors import TableMismatch
+from sinks.errors import ClickHouseUnavailable, TableMismatch
 from sinks.flush import FlushCycle
 from sinks.metrics import MetricsRecorder
+from sinks.passthrough import FallbackReason
 from sinks.prepare import Prepared
 from sinks.retry import Retrier
 from tests.support import eventually
 from tests.unit.sinks.raw import Raw
-from tests.unit.sinks.test_protocol import TOPIC, FakeStore, FakeTable, World, _log, _sink
+from tests.unit.sinks.test_protocol import (
+    TOPIC,
+    FakeStore,
+    FakeTable,
+    RefusingTable,
+    World,
+    _log,
+    _sink,
+)
 
 
 class SickPartitionTable(FakeTable):
@@ -185,3 +194,20 @@ async def test_a_failed_flush_surfaces_every_error_not_only_the_first() -> None:
         "bug in partition 0",
         "bug in partition 1",
     ]
+
+
+async def test_a_fast_insert_failing_transiently_every_time_takes_the_python_path() -> None:
+    """Random bodies can make ClickHouse fail with a "transient" code (memory) every time: the
+    batch must not retry the fast path forever."""
+    world = World(crashes=[])
+    memory = ClickHouseUnavailable("Code: 173. CANNOT_ALLOCATE_MEMORY")
+    table = RefusingTable(world, memory, refusals=10**6)
+    sink, _ = _sink(world, max_rows=10, table=table, retry_initial_s=0.001, retry_max_s=0.002)
+    await sink.partitions.assign([TopicPartition(TOPIC, 0)])
+    sink.batcher.add(_log(partitions=1, n=10)[0], now=0.0)
+    await sink.flush(sink.batcher.take_all())
+    metrics = sink.metrics()
+    assert metrics.rows_by_path == {"python": 10}
+    assert metrics.fast_path_fallbacks == {FallbackReason.FAILING: 1}
+    assert table.attempts == sink.config.fast_path_attempts
+    assert len(world.rows) == 10
