@@ -59,7 +59,9 @@ class TastytradeSettings(BaseSettings):
     candle_backfill: str = "1d@1m"
     watchlist_file: Path | None = None
     dxlink_queue_size: int = 100_000
-    api_version: str = "20251101"
+    api_version: str | None = None
+    """``Accept-Version`` header: unset = the client's ``API_VERSION`` (omitted against cert),
+    empty = never sent."""
     request_timeout_s: float = 30.0
 
     _split = field_validator("accounts", "symbols", "option_chains", "event_types", mode="before")(

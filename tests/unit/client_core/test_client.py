@@ -9,7 +9,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from adapters.tastytrade import Client, Quote, StreamState, TastytradeError
+from adapters.tastytrade import API_VERSION, Client, Quote, StreamState, TastytradeError
 from adapters.tastytrade.dxlink import CHANNELS
 from adapters.tastytrade.rest import Rest
 from tastystream.settings import (
@@ -147,3 +147,12 @@ def test_adapter_imports_no_pipeline_code() -> None:
         timeout=60,
     )
     assert json.loads(result.stdout) == []
+
+
+def test_the_api_version_has_one_owner_the_client() -> None:
+    """Unset in the settings, the client's ``API_VERSION`` is sent; empty, none is."""
+    unset = TastytradeSettings(_env_file=None)
+    assert unset.api_version is None
+    assert Client.from_settings(unset).http.api_version == API_VERSION
+    empty = TastytradeSettings(api_version="", _env_file=None)
+    assert Client.from_settings(empty).http.api_version is None
