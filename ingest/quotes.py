@@ -4,8 +4,9 @@ One reader drains a bounded DXLink listener (overflow policy: drop the oldest ev
 in ``metrics.dropped`` and reported on the error stream), normalizes each event (pure) and
 publishes it; ``publish`` awaits when too many records are in flight, so a slow broker slows
 the reader instead of growing memory. Errors from the client's error stream are counted and
-logged; a DXLink disconnect moves every candle subscription's ``fromTime`` to the last candle
-seen, so the replay after the reconnect fills exactly the gap. A watchlist file (optional)
+logged; on every DXLink reconnect (the streamer's ``on_reconnect`` hook,
+:class:`ingest.backfill.CandleGapFill`) every candle subscription's ``fromTime`` moves to the
+last candle seen, so the replay after the reconnect fills exactly the gap. A watchlist file (optional)
 changes the subscriptions while running.
 """
 
@@ -25,7 +26,7 @@ from adapters.tastytrade.events import Candle, MarketEvent
 from adapters.tastytrade.fanout import Listener
 from adapters.tastytrade.rest import Rest
 from adapters.tastytrade.symbols import candle_symbol
-from ingest.backfill import BackfillSpec, CandleTracker
+from ingest.backfill import BackfillSpec, CandleGapFill, CandleTracker
 from ingest.normalize import SymbolInfo, normalize
 from ingest.publisher import MarketPublisher
 from ingest.watchlist import (
@@ -157,6 +158,7 @@ class QuoteIngestor:
         self.state = "connecting"
         async with self._factory() as streamer:
             self._streamer = streamer
+            CandleGapFill(self.candles).attach(streamer)
             listener = streamer.listen(self.config.queue_size, name="ingest")
             try:
                 await self.apply(self.config.symbols, self.config.option_chains)
@@ -164,7 +166,7 @@ class QuoteIngestor:
                 async with asyncio.TaskGroup() as tg:
                     tasks = [
                         tg.create_task(self._read(listener), name="ingest-read"),
-                        tg.create_task(self._watch_errors(streamer), name="ingest-errors"),
+                        tg.create_task(self._watch_errors(), name="ingest-errors"),
                     ]
                     if self.config.watchlist_file is not None:
                         tasks.append(
@@ -238,20 +240,11 @@ class QuoteIngestor:
                         break
             metrics.dropped = listener.dropped
 
-    async def _watch_errors(self, streamer: DXLinkStreamer) -> None:
+    async def _watch_errors(self) -> None:
         async for error in self._errors:
             self.metrics.errors[type(error).__name__] += 1
             if isinstance(error, StreamDisconnected) and error.stream == "dxlink":
                 self.metrics.reconnects += 1
-                await self._move_candles_to_gap(streamer)
-
-    async def _move_candles_to_gap(self, streamer: DXLinkStreamer) -> None:
-        """While disconnected, a subscribe only edits the set that the reconnect replays."""
-        candles = streamer.subscriptions.get("Candle", {})
-        for symbol, from_time in candles.items():
-            resume = self.candles.resume_from(symbol, from_time or self._now_ms())
-            if resume != from_time:
-                await streamer.subscribe("Candle", [symbol], from_time=resume)
 
     async def _watch_file(self, path: Path) -> None:
         watch = WatchlistFile(path)
