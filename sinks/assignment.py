@@ -109,6 +109,7 @@ class Partitions:
             offset = resume.seek_to if resume.seek_to is not None else starts[key]
             self._floor[key] = begin
             self._aside.pop(key, None)
+            self._rec_stalled_clear(key)
             if resume.replay is not None:
                 self._replay(tp, resume.replay, begin, now)
             else:

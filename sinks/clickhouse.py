@@ -35,7 +35,7 @@ from sinks.assignment import Partitions, partition_name
 from sinks.batch import Batcher, PartitionBatch, TopicPartitionKey
 from sinks.checkpoint import CheckpointStore
 from sinks.columns import TableLayout
-from sinks.dlq import DeadLetterPublisher
+from sinks.dlq import DeadLetter, DeadLetterPublisher
 from sinks.errors import SinkError
 from sinks.flush import CycleResult, FlushCycle
 from sinks.inserts import BatchInserter, LetterBox, SchemaSource, Table
@@ -59,6 +59,19 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         await self._sink.partitions.assign(list(assigned))
+
+
+class _LateLetters:
+    """The inserter's letter box: the sink's publisher, which exists once the sink started."""
+
+    def __init__(self, sink: ClickHouseSink) -> None:
+        self._sink = sink
+
+    async def publish(self, letters: list[DeadLetter]) -> None:
+        box = self._sink._letters
+        if box is None:
+            raise SinkError("dead letters before the sink started")
+        await box.publish(letters)
 
 
 class ClickHouseSink:
@@ -117,7 +130,7 @@ class ClickHouseSink:
             codec=self.codec,
             registry=self._registry,
             table=table or self._writer,
-            letters=self,
+            letters=_LateLetters(self),
             retrier=self._retry,
             recorder=self._rec,
             consumer_group=cfg.group_id,
@@ -287,13 +300,6 @@ class ClickHouseSink:
         if self._owns_consumer:
             self._consumer = None
             self.partitions.consumer = None
-
-    # LetterBox (the inserter's dead letters go through the sink's publisher) ------------
-
-    async def publish(self, letters: list[Any]) -> None:
-        if self._letters is None:
-            raise SinkError("dead letters before the sink started")
-        await self._letters.publish(letters)
 
     # main loop ------------------------------------------------------------------------
 
