@@ -332,6 +332,10 @@ class ClickHouseSink:
         try:
             async with asyncio.timeout(timeout_s):
                 await self._caught_up.wait()
+            if self._rec.stalled:
+                logger.warning(
+                    "sink caught up except the partitions set aside: %s", self._rec.stalled
+                )
             return True
         except TimeoutError:
             logger.warning(
