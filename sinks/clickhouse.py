@@ -78,9 +78,11 @@ class ClickHouseSink:
     """``async with ClickHouseSink(settings) as sink: await sink.run(stop)``.
 
     Collaborators are built from ``settings`` unless injected: ``writer`` (ClickHouse:
-    migrations, table layouts, inserts), ``store`` (the intents; default the writer),
+    migrations, table layouts, inserts; an injected one is started by its owner), ``table``
+    (the inserts only; then pass ``layouts``), ``store`` (the intents; default the writer),
     ``registry`` (writer schemas), ``letters`` (dead letters; default produced to Kafka),
-    ``consumer`` (an unstarted Kafka consumer; default from the settings).
+    ``consumer`` (a started consumer, assigned by its owner through :attr:`partitions`;
+    default a subscribed Kafka consumer from the settings, which also creates the topics).
     """
 
     def __init__(
@@ -100,6 +102,8 @@ class ClickHouseSink:
         self.settings = settings
         self.config = cfg = config or SinkConfig()
         self.routes: dict[str, Route] = routes_for(topics)
+        if table is not None and writer is None and not set(self.routes) <= set(layouts or {}):
+            raise ValueError("an injected table needs the layouts of every topic")
         self.state = SinkState.CREATED
         self._writer = writer or ClickHouseWriter(
             settings.clickhouse, pool_size=cfg.insert_concurrency, consumer_group=cfg.group_id
