@@ -27,14 +27,11 @@ from functools import partial
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import DefaultPartitioner
 
 from ingest.normalize import Normalized
 from schemas.codec import AvroCodec
 from schemas.errors import CodecError
-from schemas.topics import MARKET_TOPICS, TopicSpec
 from tastystream.settings import KafkaSettings
 
 logger = logging.getLogger(__name__)
@@ -526,45 +523,10 @@ class MarketPublisher:
             self._urgent -= 1
 
 
-async def ensure_topics(
-    kafka: KafkaSettings, specs: Mapping[str, TopicSpec] = MARKET_TOPICS
-) -> list[str]:
-    """Create the market topics and their dead-letter topics if missing; returns the created ones."""
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=kafka.bootstrap, client_id=f"{kafka.client_id}-admin"
-    )
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        wanted: list[NewTopic] = []
-        for spec in specs.values():
-            if spec.name not in existing:
-                wanted.append(
-                    NewTopic(spec.name, spec.partitions, 1, topic_configs=spec.topic_config())
-                )
-            if spec.dlq not in existing:
-                wanted.append(
-                    NewTopic(spec.dlq, 1, 1, topic_configs={"retention.ms": str(30 * 86_400_000)})
-                )
-        created: list[str] = []
-        for topic in wanted:
-            try:
-                await admin.create_topics([topic])
-                created.append(topic.name)
-            except TopicAlreadyExistsError:
-                pass
-        if created:
-            logger.info("created topics %s", ", ".join(created))
-        return created
-    finally:
-        await admin.close()
-
-
 __all__ = [
     "KEY_MEMO_LIMIT",
     "AckHook",
     "MarketPublisher",
     "PublisherFull",
     "PublisherMetrics",
-    "ensure_topics",
 ]

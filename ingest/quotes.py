@@ -4,8 +4,9 @@ One reader drains a bounded DXLink listener (overflow policy: drop the oldest ev
 in ``metrics.dropped`` and reported on the error stream), normalizes each event (pure) and
 publishes it; ``publish`` awaits when too many records are in flight, so a slow broker slows
 the reader instead of growing memory. Errors from the client's error stream are counted and
-logged; a DXLink disconnect moves every candle subscription's ``fromTime`` to the last candle
-seen, so the replay after the reconnect fills exactly the gap. A watchlist file (optional)
+logged; on every DXLink reconnect (the streamer's ``on_reconnect`` hook,
+:class:`ingest.backfill.CandleGapFill`) every candle subscription's ``fromTime`` moves to the
+last candle seen, so the replay after the reconnect fills exactly the gap. A watchlist file (optional)
 changes the subscriptions while running.
 
 Resolution never loses a subscription to a transient error: an entry that cannot resolve now
@@ -35,7 +36,7 @@ from adapters.tastytrade.events import Candle, MarketEvent
 from adapters.tastytrade.fanout import Listener
 from adapters.tastytrade.rest import Rest
 from adapters.tastytrade.symbols import candle_symbol
-from ingest.backfill import BackfillSpec, CandleTracker
+from ingest.backfill import BackfillSpec, CandleGapFill, CandleTracker
 from ingest.normalize import SymbolInfo, normalize
 from ingest.publisher import MarketPublisher
 from ingest.watchlist import (
@@ -260,13 +261,14 @@ class QuoteIngestor:
         self.state = "connecting"
         async with self._factory() as streamer:
             self._streamer = streamer
+            CandleGapFill(self.candles).attach(streamer)
             listener = streamer.listen(self.config.queue_size, name="ingest")
             try:
                 async with asyncio.TaskGroup() as tg:
                     reader = tg.create_task(self._read(listener), name="ingest-read")
                     tasks = [
                         tg.create_task(self._start(), name="ingest-resolve"),
-                        tg.create_task(self._watch_errors(streamer), name="ingest-errors"),
+                        tg.create_task(self._watch_errors(), name="ingest-errors"),
                     ]
                     if self.config.watchlist_file is not None:
                         tasks.append(
@@ -391,20 +393,11 @@ class QuoteIngestor:
                         break
             metrics.dropped = listener.dropped
 
-    async def _watch_errors(self, streamer: DXLinkStreamer) -> None:
+    async def _watch_errors(self) -> None:
         async for error in self._errors:
             self.metrics.errors[type(error).__name__] += 1
             if isinstance(error, StreamDisconnected) and error.stream == "dxlink":
                 self.metrics.reconnects += 1
-                await self._move_candles_to_gap(streamer)
-
-    async def _move_candles_to_gap(self, streamer: DXLinkStreamer) -> None:
-        """While disconnected, a subscribe only edits the set that the reconnect replays."""
-        candles = streamer.subscriptions.get("Candle", {})
-        for symbol, from_time in candles.items():
-            resume = self.candles.resume_from(symbol, from_time or self._now_ms())
-            if resume != from_time:
-                await streamer.subscribe("Candle", [symbol], from_time=resume)
 
     async def _watch_file(self, path: Path) -> None:
         watch = WatchlistFile(path)

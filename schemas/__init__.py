@@ -29,6 +29,7 @@ from schemas.errors import (
     UndecodableRecord,
     UnencodableRecord,
     UnknownSchemaId,
+    UnusableSchema,
 )
 from schemas.registry import COMPATIBILITY, SchemaRegistry, register_all, subjects_of
 from schemas.topics import (
@@ -69,6 +70,7 @@ __all__ = [
     "UndecodableRecord",
     "UnencodableRecord",
     "UnknownSchemaId",
+    "UnusableSchema",
     "account_topic",
     "command_topic",
     "dlq_topic",

@@ -36,6 +36,7 @@ from schemas.errors import (
     UndecodableRecord,
     UnencodableRecord,
     UnknownSchemaId,
+    UnusableSchema,
 )
 
 __all__ = ["HEADER_SIZE", "MAGIC_BYTE", "AvroCodec", "Decoded", "schema_id_of", "wire_header"]
@@ -76,14 +77,17 @@ def _strip_logical(schema: Any) -> Any:
     return schema
 
 
-def _full_name(schema: Mapping[str, Any]) -> str:
+def _full_name(schema: Any) -> str:
+    """The full name of a named schema object; "" for anything else (primitive, union)."""
+    if not isinstance(schema, Mapping):
+        return ""
     name = str(schema.get("name", ""))
     namespace = schema.get("namespace")
     return name if "." in name or not namespace else f"{namespace}.{name}"
 
 
-def _parse(schema: Mapping[str, Any], logical_types: bool) -> Any:
-    source = dict(schema) if logical_types else _strip_logical(schema)
+def _parse(schema: Any, logical_types: bool) -> Any:
+    source = schema if logical_types else _strip_logical(schema)
     try:
         return fastavro.parse_schema(source)
     except Exception as exc:  # fastavro raises assorted types for bad schemas
@@ -92,7 +96,7 @@ def _parse(schema: Mapping[str, Any], logical_types: bool) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
-    schema: dict[str, Any]
+    schema: Any
     writer: Any
     reader: Any | None
     header: bytes
@@ -112,41 +116,68 @@ class AvroCodec:
         self._validate = validate
         self._readers = {_full_name(r): _parse(r, logical_types) for r in readers}
         self._entries: dict[int, _Entry] = {}
+        self._unusable: dict[int, str] = {}
         #: schema id → generated encoder (header included) of the plain record schemas
         self._fast: dict[int, RecordEncoder] = {}
 
     def add(self, schema_id: int, schema: str | Mapping[str, Any]) -> None:
-        """Make ``schema_id`` known (idempotent); ``schema`` as JSON text or object."""
-        if schema_id in self._entries:
+        """Make ``schema_id`` known (idempotent); ``schema`` as JSON text or object.
+
+        Any Avro schema is accepted, also a primitive or a union at the top (its values then
+        fail to decode as records). :class:`UnusableSchema` when the text is not a schema
+        fastavro can parse; the id is then remembered as unusable (see :meth:`reject`).
+        """
+        if schema_id in self._entries or schema_id in self._unusable:
             return
-        obj: dict[str, Any] = json.loads(schema) if isinstance(schema, str) else dict(schema)
-        writer = _parse(obj, self._logical)
-        reader = self._readers.get(_full_name(obj)) if obj.get("type") == "record" else None
+        try:
+            obj: Any = json.loads(schema) if isinstance(schema, str) else dict(schema)
+        except ValueError as exc:
+            self.reject(schema_id, f"not JSON: {exc}")
+            raise UnusableSchema(schema_id, f"not JSON: {exc}") from exc
+        try:
+            writer = _parse(obj, self._logical)
+        except SchemaContractError as exc:
+            self.reject(schema_id, exc.message)
+            raise UnusableSchema(schema_id, exc.message) from exc
+        is_record = isinstance(obj, Mapping) and obj.get("type") == "record"
+        reader = self._readers.get(_full_name(obj)) if is_record else None
         header = wire_header(schema_id)
         self._entries[schema_id] = _Entry(obj, writer, reader, header)
-        fast = None if self._logical or self._validate else compile_record_encoder(writer, header)
-        if fast is not None:
-            self._fast[schema_id] = fast
+        if is_record and not (self._logical or self._validate):
+            fast = compile_record_encoder(writer, header)
+            if fast is not None:
+                self._fast[schema_id] = fast
+
+    def reject(self, schema_id: int, reason: str) -> None:
+        """Remember ``schema_id`` as unusable: its values fail with :class:`UnusableSchema`."""
+        if schema_id not in self._entries:
+            self._unusable[schema_id] = reason
 
     def knows(self, schema_id: int) -> bool:
+        """Whether values of ``schema_id`` can be decoded (known and usable)."""
         return schema_id in self._entries
 
-    def schema(self, schema_id: int) -> dict[str, Any]:
-        """The writer schema registered under ``schema_id``."""
-        try:
-            return self._entries[schema_id].schema
-        except KeyError:
-            raise UnknownSchemaId(schema_id) from None
+    def schema(self, schema_id: int) -> Any:
+        """The writer schema registered under ``schema_id`` (a JSON object, list or string)."""
+        return self._entry(schema_id).schema
+
+    def record_name(self, schema_id: int) -> str | None:
+        """The full name of ``schema_id``'s record schema; None when it is not a record."""
+        schema = self._entry(schema_id).schema
+        if isinstance(schema, Mapping) and schema.get("type") == "record":
+            return f"{schema.get('namespace', '')}.{schema.get('name')}"
+        return None
 
     def unknown_ids(self, values: Iterable[bytes | None]) -> set[int]:
-        """Schema ids named by ``values`` that this codec does not know yet (bad headers skipped)."""
+        """Schema ids named by ``values`` that this codec has not seen yet (bad headers and
+        ids known to be unusable skipped)."""
         ids: set[int] = set()
         for value in values:
             try:
                 sid = schema_id_of(value)
             except BadMagicByte:
                 continue
-            if sid not in self._entries:
+            if sid not in self._entries and sid not in self._unusable:
                 ids.add(sid)
         return ids
 
@@ -154,6 +185,9 @@ class AvroCodec:
         try:
             return self._entries[schema_id]
         except KeyError:
+            reason = self._unusable.get(schema_id)
+            if reason is not None:
+                raise UnusableSchema(schema_id, reason) from None
             raise UnknownSchemaId(schema_id) from None
 
     def _write(self, buf: io.BytesIO, entry: _Entry, record: Mapping[str, Any]) -> None:

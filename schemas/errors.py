@@ -23,6 +23,7 @@ __all__ = [
     "UndecodableRecord",
     "UnencodableRecord",
     "UnknownSchemaId",
+    "UnusableSchema",
 ]
 
 
@@ -66,6 +67,17 @@ class UndecodableRecord(CodecError):
 
 class UnencodableRecord(CodecError):
     """A record does not fit its schema (missing field, wrong type)."""
+
+
+class UnusableSchema(CodecError, SchemaContractError):
+    """A registered schema this codec cannot read with: not Avro, not valid JSON, or a schema
+    fastavro cannot parse (e.g. unresolved references). Values naming it fail with it (a codec
+    error: dead-letter them); adding it raises it (an invalid schema)."""
+
+    def __init__(self, schema_id: int, reason: str) -> None:
+        super().__init__(f"schema id {schema_id} is unusable: {reason}")
+        self.schema_id = schema_id
+        self.reason = reason
 
 
 class RegistryError(SchemaError):

@@ -24,6 +24,7 @@ import httpx
 from schemas.catalog import schema_text
 from schemas.codec import AvroCodec
 from schemas.errors import (
+    CodecError,
     IncompatibleSchema,
     InvalidSchema,
     RegistryError,
@@ -150,10 +151,18 @@ class SchemaRegistry:
         cached = self._schemas.get(schema_id)
         if cached is not None:
             return cached
-        result = await self._call("GET", f"/schemas/ids/{int(schema_id)}")
-        text = str(result["schema"])
-        self._schemas[schema_id] = text
+        text, _kind = await self._fetch(schema_id)
         return text
+
+    async def _fetch(self, schema_id: int) -> tuple[str, str]:
+        """``(text, schemaType)`` of ``schema_id``; only Avro texts are cached."""
+        result = await self._call("GET", f"/schemas/ids/{int(schema_id)}")
+        if not isinstance(result, Mapping) or not isinstance(result.get("schema"), str):
+            raise RegistryError(f"GET /schemas/ids/{int(schema_id)}: no schema in {result!r}")
+        text, kind = str(result["schema"]), str(result.get("schemaType") or "AVRO")
+        if kind.upper() == "AVRO":
+            self._schemas[schema_id] = text
+        return text, kind
 
     async def latest(self, subject: str) -> tuple[int, int, str]:
         """``(id, version, schema)`` of the latest version of ``subject``."""
@@ -190,17 +199,39 @@ class SchemaRegistry:
         return bool(result.get("is_compatible"))
 
     async def prime(self, codec: AvroCodec, values: Iterable[bytes | None]) -> set[int]:
-        """Teach ``codec`` every schema id ``values`` name; returns the ids the registry lacks.
+        """Teach ``codec`` every schema id ``values`` name; returns the ids it cannot use.
 
-        Values naming a missing id then fail to decode with ``UnknownSchemaId`` (dead letters).
+        An id the registry lacks, a schema that is not Avro (``schemaType`` PROTOBUF, JSON) or
+        one the codec cannot parse (unresolved references, …) is rejected in ``codec``: values
+        naming it then fail to decode with ``UnknownSchemaId``/``UnusableSchema`` (dead letters
+        for a sink). Only transport failures raise (:class:`RegistryUnavailable`, retriable).
         """
-        missing: set[int] = set()
+        unusable: set[int] = set()
         for schema_id in sorted(codec.unknown_ids(values)):
             try:
-                codec.add(schema_id, await self.schema_by_id(schema_id))
+                cached = self._schemas.get(schema_id)
+                text, kind = (
+                    (cached, "AVRO") if cached is not None else await self._fetch(schema_id)
+                )
             except SchemaNotFound:
-                missing.add(schema_id)
-        return missing
+                unusable.add(schema_id)  # maybe registered later: asked again next time
+                continue
+            except RegistryError as exc:
+                if exc.retriable:
+                    raise
+                codec.reject(schema_id, f"registry: {exc.message}")
+                unusable.add(schema_id)
+                continue
+            if kind.upper() != "AVRO":
+                codec.reject(schema_id, f"schemaType {kind} is not AVRO")
+                unusable.add(schema_id)
+                continue
+            try:
+                codec.add(schema_id, text)
+            except CodecError as exc:
+                logger.warning("%s", exc)
+                unusable.add(schema_id)
+        return unusable
 
 
 def subjects_of(

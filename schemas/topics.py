@@ -18,6 +18,8 @@ from typing import Any, Final
 from schemas.catalog import load_schema, schema_text
 
 __all__ = [
+    "DLQ_PARTITIONS",
+    "DLQ_RETENTION_MS",
     "DLQ_SCHEMA_FILE",
     "DLQ_SUFFIX",
     "MARKET_TOPICS",
@@ -25,6 +27,7 @@ __all__ = [
     "account_topic",
     "command_topic",
     "dlq_topic",
+    "dlq_topic_config",
     "market_spec_for_topic",
     "market_topic",
     "state_topic",
@@ -38,6 +41,9 @@ _PART = re.compile(r"^[a-z][a-z0-9_]*$")
 _AREAS: Final = frozenset({"md", "acct", "cmd", "state"})
 _HOUR_MS: Final = 3_600_000
 _DAY_MS: Final = 24 * _HOUR_MS
+DLQ_PARTITIONS: Final = 1
+"""Dead letters are rare: one partition keeps them in order."""
+DLQ_RETENTION_MS: Final = 30 * _DAY_MS
 
 
 def topic_name(area: str, name: str, version: int = 1) -> str:
@@ -74,6 +80,11 @@ def state_topic(name: str, version: int = 1) -> str:
 def dlq_topic(topic: str) -> str:
     """The dead-letter topic of ``topic``: ``<topic>.dlq`` (idempotent)."""
     return topic if topic.endswith(DLQ_SUFFIX) else topic + DLQ_SUFFIX
+
+
+def dlq_topic_config() -> dict[str, str]:
+    """Broker-side config of a dead-letter topic: kept 30 days."""
+    return {"retention.ms": str(DLQ_RETENTION_MS), "cleanup.policy": "delete"}
 
 
 def value_subject(topic: str) -> str:

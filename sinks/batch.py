@@ -123,6 +123,17 @@ class Batcher:
         self.drop([(topic, partition)])
         self._open[(topic, partition)] = PartitionBatch(topic, partition, now, replay=(start, end))
 
+    def close_replay(self, key: TopicPartitionKey) -> bool:
+        """Close the open replay of ``key`` as it is (its remaining records are gone)."""
+        batch = self._open.get(key)
+        if batch is None or batch.replay is None:
+            return False
+        self._close(batch)
+        return True
+
+    def open_batches(self) -> list[PartitionBatch]:
+        return list(self._open.values())
+
     def replaying(self, key: TopicPartitionKey) -> bool:
         batch = self._open.get(key)
         return batch is not None and batch.replay is not None

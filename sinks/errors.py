@@ -17,6 +17,7 @@ __all__ = [
     "CheckpointError",
     "ClickHouseUnavailable",
     "PassthroughRejected",
+    "RegistryUnreachable",
     "RowsRejected",
     "SinkError",
     "TableMismatch",
@@ -53,6 +54,12 @@ class PassthroughRejected(SinkError):
 
 class TableMismatch(SinkError):
     """The table does not take what the topic carries (missing table, unmappable column)."""
+
+
+class RegistryUnreachable(SinkError):
+    """The schema registry could not be asked for a writer schema now."""
+
+    retriable: ClassVar[bool] = True
 
 
 class CheckpointError(SinkError):

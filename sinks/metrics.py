@@ -46,6 +46,10 @@ class SinkMetrics:
     """Rows inserted per path: ``fast`` (ClickHouse decoded the Avro) or ``python``."""
     fast_path_fallbacks: dict[str, int] = field(default_factory=dict)
     """Batches that took the Python path, per :class:`sinks.passthrough.FallbackReason`."""
+    partition_errors: dict[str, int] = field(default_factory=dict)
+    """Per ``topic[partition]``: batches that failed and were set aside (the others went on)."""
+    stalled: dict[str, str] = field(default_factory=dict)
+    """Partitions set aside now, with the error; each replays its batch after a backoff."""
 
     @property
     def fast_path_share(self) -> float:
@@ -75,6 +79,8 @@ class MetricsRecorder:
     reasons: Counter[str] = field(default_factory=Counter)
     paths: Counter[str] = field(default_factory=Counter)
     fallbacks: Counter[str] = field(default_factory=Counter)
+    partition_errors: Counter[str] = field(default_factory=Counter)
+    stalled: dict[str, str] = field(default_factory=dict)
     batches: int = 0
     replayed: int = 0
     retries: int = 0

@@ -84,6 +84,9 @@ class FallbackReason(StrEnum):
     UNKNOWN_SCHEMA = "unknown_schema_id"
     NOT_PASSTHROUGH = "schema_not_passthrough"
     REJECTED = "rejected_by_clickhouse"
+    FAILING = "fast_insert_failing"
+    """The fast insert kept failing with a transient error: the Python path (which retries
+    an outage too) does not depend on ClickHouse parsing the bodies."""
     DISABLED = "disabled"
 
 
@@ -220,13 +223,15 @@ def plan_passthrough(
     layout: TableLayout,
     reader: Mapping[str, Any],
     schema_id: int,
-    writer: Mapping[str, Any],
+    writer: Any,
     marker: bytes,
 ) -> FastInsert | NotPassthrough:
     """The fast insert of ``layout``'s table for values written with ``writer`` (registry id
     ``schema_id``), or why the Python path must decode them. ``reader`` is the topic's schema.
     """
     expected = f"{reader.get('namespace', '')}.{reader.get('name')}"
+    if not isinstance(writer, Mapping):  # a primitive or a union at the top
+        return NotPassthrough(schema_id, f"schema is not a record: {str(writer)[:80]}")
     name = f"{writer.get('namespace', '')}.{writer.get('name')}"  # as sinks.prepare names it
     if writer.get("type") != "record" or name != expected:
         return NotPassthrough(schema_id, f"record type {name} is not {expected}")

@@ -62,7 +62,7 @@ def _decode(
     records: list[RawRecord] = batch.records
     decoded = codec.decode_many([r.value for r in records])
     expected = route.spec.record_name
-    names: dict[int, str] = {}
+    names: dict[int, str | None] = {}
     kept: list[RawRecord] = []
     values: list[dict[str, Any]] = []
     letters: list[DeadLetter] = []
@@ -70,14 +70,12 @@ def _decode(
         if isinstance(result, CodecError):
             letters.append(dead_letter_record(raw, result, consumer=consumer))
             continue
-        name = names.get(result.schema_id)
-        if name is None:
-            schema = codec.schema(result.schema_id)
-            name = names[result.schema_id] = f"{schema.get('namespace', '')}.{schema.get('name')}"
+        if result.schema_id not in names:
+            names[result.schema_id] = codec.record_name(result.schema_id)
+        name = names[result.schema_id]
         if name != expected:
-            error = WrongRecordType(
-                f"record type {name} (schema id {result.schema_id}) is not {expected}"
-            )
+            kind = f"record type {name}" if name is not None else "a schema that is not a record"
+            error = WrongRecordType(f"{kind} (schema id {result.schema_id}) is not {expected}")
             letters.append(dead_letter_record(raw, error, consumer=consumer))
             continue
         kept.append(raw)

@@ -68,6 +68,15 @@ class SinkConfig:
     """Batches decoded and inserted at the same time (and ClickHouse clients in the pool)."""
     retry_initial_s: float = 0.2
     retry_max_s: float = 10.0
+    partition_retry_s: float = 60.0
+    """How long one batch retries a retriable failure before its partition is set aside (the
+    other partitions' batches of the cycle wait at most this long for it)."""
+    fast_path_attempts: int = 4
+    """Calls of a fast insert failing transiently before the batch takes the Python path."""
+    partition_backoff_s: float = 1.0
+    """A set-aside partition replays its batch after this, doubling per failure …"""
+    partition_backoff_max_s: float = 60.0
+    """… up to this."""
     drain_timeout_s: float = 30.0
     """Graceful-shutdown budget for flushing open batches; past it they are abandoned (safe:
     their records were never committed and are read again on restart)."""

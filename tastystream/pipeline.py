@@ -21,10 +21,12 @@ from adapters.tastytrade.dxlink import DXLinkStreamer
 from adapters.tastytrade.errors import ErrorStream
 from adapters.tastytrade.rest import Rest
 from ingest.backfill import parse_backfill
-from ingest.publisher import MarketPublisher, ensure_topics
+from ingest.publisher import MarketPublisher
 from ingest.quotes import IngestConfig, QuoteIngestor
 from schemas.codec import AvroCodec
 from schemas.registry import SchemaRegistry, register_all, subjects_of
+from schemas.topic_admin import Replication, ensure_topics, topics_for
+from schemas.topics import MARKET_TOPICS
 from sinks.clickhouse import ClickHouseSink
 from tastystream.settings import Settings
 
@@ -49,7 +51,13 @@ async def prepare_contract(settings: Settings) -> tuple[AvroCodec, dict[str, int
     codec = AvroCodec()
     for subject, text in subjects_of().items():
         codec.add(ids[subject], text)
-    await ensure_topics(settings.kafka)
+    specs = {spec.name: spec for spec in MARKET_TOPICS.values()}
+    kafka = settings.kafka
+    await ensure_topics(
+        kafka.bootstrap,
+        topics_for(specs, Replication(kafka.replication_factor, kafka.min_insync_replicas)),
+        client_id=f"{kafka.client_id}-admin",
+    )
     return codec, ids
 
 
@@ -122,7 +130,7 @@ async def run_pipeline(
                 logger.info("stopping: intake first")
                 stop_ingest.set()
                 await ingest_task  # flushes the producer
-                await _until_caught_up(sink, drain_timeout_s)
+                await sink.drain(drain_timeout_s)
                 stop_sink.set()
                 stopped.cancel()
     finally:
@@ -130,20 +138,6 @@ async def run_pipeline(
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(sig)
     logger.info("pipeline stopped")
-
-
-async def _until_caught_up(sink: ClickHouseSink, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        metrics = sink.metrics()
-        if metrics.total_lag == 0 and metrics.buffered_rows == 0:
-            return
-        await asyncio.sleep(0.2)
-    logger.warning(
-        "sink still has lag %d after %.0fs; stopping anyway (it resumes exactly where it left)",
-        sink.metrics().total_lag,
-        timeout_s,
-    )
 
 
 __all__ = ["Pipeline", "ingest_config", "prepare_contract", "run_pipeline", "tastytrade_session"]

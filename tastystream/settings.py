@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PRODUCTION_BASE_URL = "https://api.tastyworks.com"
@@ -63,7 +63,9 @@ class TastytradeSettings(BaseSettings):
     candle_backfill: str = "1d@1m"
     watchlist_file: Path | None = None
     dxlink_queue_size: int = 100_000
-    api_version: str = "20251101"
+    api_version: str | None = None
+    """``Accept-Version`` header: unset = the client's ``API_VERSION`` (omitted against cert),
+    empty = never sent."""
     request_timeout_s: float = 30.0
 
     _split = field_validator("accounts", "symbols", "option_chains", "event_types", mode="before")(
@@ -78,6 +80,19 @@ class KafkaSettings(BaseSettings):
 
     bootstrap: str = "127.0.0.1:9092"
     client_id: str = "tastystream"
+    replication_factor: int = Field(default=1, ge=1)
+    """Copies of every partition of the topics we create (1 for the local single-node stack)."""
+    min_insync_replicas: int = Field(default=1, ge=1)
+    """``min.insync.replicas`` of the topics we create: replicas that must have a write (acks=all)."""
+
+    @model_validator(mode="after")
+    def _insync_fits(self) -> KafkaSettings:
+        if self.min_insync_replicas > self.replication_factor:
+            raise ValueError(
+                f"KAFKA_MIN_INSYNC_REPLICAS={self.min_insync_replicas} exceeds"
+                f" KAFKA_REPLICATION_FACTOR={self.replication_factor}"
+            )
+        return self
 
 
 class RegistrySettings(BaseSettings):

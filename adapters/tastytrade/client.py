@@ -129,9 +129,10 @@ class Client:
             "streamer_url": settings.streamer_url,
             "environment": environment,
             "client_id": settings.client_id or None,
-            "api_version": settings.api_version or None,
             "timeout": settings.request_timeout_s,
         }
+        if settings.api_version is not None:  # else the client's API_VERSION (the one owner)
+            options["api_version"] = settings.api_version or None
         options.update(overrides)
         return cls(**options)
 

@@ -22,7 +22,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Collection, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -176,6 +176,13 @@ class DXLinkStreamer(ReconnectingStream[MarketEvent, FeedConnection]):
                 await self._send_subscription(conn, channel, "add", added)
         except ConnectionClosed:
             logger.debug("dxlink connection lost while subscribing; the reconnect replays it")
+
+    def resume_history(self, event_type: str, starts: Mapping[str, int]) -> None:
+        """Move the ``fromTime`` of subscribed symbols (Candle) without sending anything: the
+        next (re)subscription asks from there. From an ``on_reconnect`` hook, which runs
+        before the subscription set is replayed, the replay fills exactly the gap."""
+        current = self._subs.get(event_type, {})
+        current.update({s: int(ms) for s, ms in starts.items() if s in current})
 
     async def unsubscribe(self, event_type: str, symbols: Iterable[str]) -> None:
         if isinstance(symbols, str):

@@ -33,6 +33,7 @@ async def record_frames(
 ) -> Recording:
     """Subscribe like the ingestor (same channels, fields, symbols) and keep the raw frames."""
     from adapters.tastytrade.auth import OAuth2Auth
+    from adapters.tastytrade.client import API_VERSION
     from adapters.tastytrade.compact import CompactDecoder
     from adapters.tastytrade.dxlink import CHANNELS
     from adapters.tastytrade.http import HttpSession
@@ -45,7 +46,8 @@ async def record_frames(
         client_secret=tt.client_secret.get_secret_value(),
         refresh_token=tt.refresh_token.get_secret_value(),
     )
-    async with HttpSession(tt.base_url, auth, api_version=tt.api_version) as http:
+    version = API_VERSION if tt.api_version is None else (tt.api_version or None)
+    async with HttpSession(tt.base_url, auth, api_version=version) as http:
         token = await ApiQuoteTokens(http).get()
         plain, chains = parse_entries(tt.symbols, tt.option_chains)
         resolved = await resolve(Rest(http), plain, chains)

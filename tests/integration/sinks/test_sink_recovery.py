@@ -35,8 +35,9 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[3]
 
 
-class Crash(Exception):
-    """Stands for the process dying at this exact point."""
+class Crash(BaseException):
+    """Stands for the process dying at this exact point (a BaseException: an Exception in one
+    batch is that partition's trouble, which the sink survives by setting the partition aside)."""
 
 
 class CrashingStore:

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from adapters.tastytrade import Client, Quote, StreamState, TastytradeError
+from adapters.tastytrade import API_VERSION, Client, Quote, StreamState, TastytradeError
 from adapters.tastytrade.dxlink import CHANNELS
 from adapters.tastytrade.rest import Rest
 from tastystream.settings import (
@@ -127,3 +127,12 @@ async def test_account_stream_factory_wires_auth_and_reconcile() -> None:
         assert stream.accounts == ["5WT1"]
         assert stream.errors is client.errors
         assert await client.auth.bearer() == "Bearer at-1"
+
+
+def test_the_api_version_has_one_owner_the_client() -> None:
+    """Unset in the settings, the client's ``API_VERSION`` is sent; empty, none is."""
+    unset = TastytradeSettings(_env_file=None)
+    assert unset.api_version is None
+    assert Client.from_settings(unset).http.api_version == API_VERSION
+    empty = TastytradeSettings(api_version="", _env_file=None)
+    assert Client.from_settings(empty).http.api_version is None

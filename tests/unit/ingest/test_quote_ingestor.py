@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -16,7 +16,7 @@ from adapters.tastytrade import events as ev
 from adapters.tastytrade.backoff import Cooldown
 from adapters.tastytrade.errors import ErrorStream, StreamDisconnected
 from adapters.tastytrade.events import MarketEvent
-from adapters.tastytrade.fanout import Fanout, Listener
+from adapters.tastytrade.fanout import Fanout, Listener, Reconnected
 from ingest import quotes
 from ingest.backfill import BackfillSpec, BadBackfill, parse_backfill
 from ingest.normalize import Normalized, SymbolInfo
@@ -32,6 +32,19 @@ class FakeStreamer:
         self.fanout: Fanout[MarketEvent] = Fanout("dxlink", errors)
         self.subs: dict[str, dict[str, int | None]] = {}
         self.calls: list[tuple[str, str, tuple[str, ...], int | None]] = []
+        self.hooks: list[Callable[[Reconnected], object]] = []
+
+    def on_reconnect(self, hook: Callable[[Reconnected], object]) -> None:
+        self.hooks.append(hook)
+
+    def reconnected(self) -> None:
+        """What the real streamer does once a new connection runs, before its replay."""
+        for hook in self.hooks:
+            hook(Reconnected(2, 1.0))
+
+    def resume_history(self, event_type: str, starts: dict[str, int]) -> None:
+        current = self.subs.get(event_type, {})
+        current.update({k: v for k, v in starts.items() if k in current})
 
     async def __aenter__(self) -> Self:
         return self
@@ -194,7 +207,8 @@ async def test_events_are_normalized_published_and_resends_skipped(world: Any) -
     assert publisher.flushed >= 1
 
 
-async def test_a_disconnect_moves_candles_to_the_gap(world: Any) -> None:
+async def test_a_reconnect_moves_candles_to_the_gap(world: Any) -> None:
+    """The gap fill hangs on the streamer's on_reconnect hook, not on the error stream."""
     ingestor, streamer, _, errors = world
     stop = asyncio.Event()
     task = await _running(ingestor, stop)
@@ -203,9 +217,11 @@ async def test_a_disconnect_moves_candles_to_the_gap(world: Any) -> None:
     streamer.fanout.publish(_candle("SPY{=1m}", last))
     await eventually(lambda: _ok(ingestor.candles.last_ms.get("SPY{=1m}") == last), timeout=5)
     errors.publish(StreamDisconnected("dropped", stream="dxlink", attempt=1))
-    await eventually(lambda: _ok(streamer.subs["Candle"]["SPY{=1m}"] == last), timeout=5)
+    await eventually(lambda: _ok(ingestor.metrics.reconnects == 1), timeout=5)
+    assert streamer.subs["Candle"]["SPY{=1m}"] == NOW_MS - 3_600_000  # the error moves nothing
+    streamer.reconnected()
+    assert streamer.subs["Candle"]["SPY{=1m}"] == last  # before the replay, synchronously
     assert streamer.subs["Candle"]["BTC/USD:CXTALP{=1m}"] == NOW_MS - 3_600_000  # nothing seen yet
-    assert ingestor.metrics.reconnects == 1
     stop.set()
     await task
 

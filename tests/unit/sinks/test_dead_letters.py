@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from schemas import (
     DLQ_SCHEMA_FILE,
     MARKET_TOPICS,
@@ -38,6 +40,9 @@ def test_dead_letter_keeps_everything_and_encodes() -> None:
         "ts": 42,
         "ts_original": 1_700_000_000_000_000,
         "consumer": "g",
+        "truncated": False,
+        "value_size": 5,
+        "value_sha256": hashlib.sha256(b"\x07junk").hexdigest(),
     }
     codec = AvroCodec()
     codec.add(9, load_schema(DLQ_SCHEMA_FILE))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import fastavro
@@ -35,6 +35,7 @@ from sinks.batch import TopicPartitionKey
 from sinks.checkpoint import Resume, resume_from
 from sinks.errors import PassthroughRejected
 from sinks.passthrough import FallbackReason
+from sinks.routes import routes_for
 from tastystream.settings import Settings
 from tests.support import eventually
 from tests.unit.sinks.raw import Raw
@@ -51,8 +52,8 @@ POINTS = (
 )
 
 
-class Crash(Exception):
-    pass
+class Crash(BaseException):
+    """The process dies here (not an error the sink could handle: a kill)."""
 
 
 @dataclass
@@ -122,25 +123,47 @@ class FakeTable:
 
 
 class FakeConsumer:
-    def __init__(self, world: World) -> None:
+    """Positions, pauses and commits of a consumer over an in-memory ``log``."""
+
+    def __init__(self, world: World, log: dict[int, list[Raw]] | None = None) -> None:
         self.world = world
+        self.log = log or {}
         self.positions: dict[TopicPartitionKey, int] = {}
+        self.paused: set[TopicPartitionKey] = set()
+        self.chunk = 10
 
     def seek(self, tp: TopicPartition, offset: int) -> None:
         self.positions[(tp.topic, tp.partition)] = offset
+
+    def pause(self, tp: TopicPartition) -> None:
+        self.paused.add((tp.topic, tp.partition))
+
+    def resume(self, tp: TopicPartition) -> None:
+        self.paused.discard((tp.topic, tp.partition))
 
     async def commit(self, offsets: dict[TopicPartition, int]) -> None:
         for tp, offset in offsets.items():
             self.world.committed[(tp.topic, tp.partition)] = offset
 
     def highwater(self, tp: TopicPartition) -> int | None:
-        return None
+        return len(self.log.get(tp.partition, [])) if self.log else None
 
     async def beginning_offsets(self, tps: Sequence[TopicPartition]) -> dict[TopicPartition, int]:
         return dict.fromkeys(tps, 0)
 
     async def committed(self, tp: TopicPartition) -> int | None:
         return self.world.committed.get((tp.topic, tp.partition))
+
+    async def getmany(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, list[Raw]]:
+        out: dict[TopicPartition, list[Raw]] = {}
+        for (topic, p), pos in self.positions.items():
+            got = [] if (topic, p) in self.paused else self.log[p][pos : pos + self.chunk]
+            if got:
+                out[TopicPartition(topic, p)] = got
+                self.positions[(topic, p)] = pos + len(got)
+        if not out:
+            await asyncio.sleep(timeout_ms / 1000)
+        return out
 
 
 class FakeRegistry:
@@ -149,8 +172,11 @@ class FakeRegistry:
 
 
 class FakeDlq:
+    def __init__(self) -> None:
+        self.letters: list[Any] = []
+
     async def publish(self, letters: Any) -> None:
-        return None
+        self.letters.extend(letters)
 
 
 def _log(partitions: int, n: int) -> dict[int, list[Raw]]:
@@ -161,21 +187,34 @@ def _log(partitions: int, n: int) -> dict[int, list[Raw]]:
 
 
 def _sink(
-    world: World, max_rows: int, passthrough: bool = True
+    world: World,
+    max_rows: int,
+    passthrough: bool = True,
+    *,
+    table: Any = None,
+    log: dict[int, list[Raw]] | None = None,
+    **tunables: Any,
 ) -> tuple[ClickHouseSink, FakeConsumer]:
+    """A sink whose collaborators are all fakes (injected, nothing overwritten)."""
     config = SinkConfig(
         batch=BatchPolicy(max_rows=max_rows, max_age_s=0.5, max_buffered_rows=10_000),
         passthrough=passthrough,
+        **tunables,
     )
-    sink = ClickHouseSink(Settings(), config=config, topics=[TOPIC], store=FakeStore(world))
-    consumer = FakeConsumer(world)
-    route = sink.routes[TOPIC]
-    sink._layouts[TOPIC] = TableLayout.build("db", "quotes", ddl_columns(route.spec), route.fields)
-    sink._codec.add(1, MARKET_TOPICS["Quote"].schema())
-    sink._registry = FakeRegistry()  # type: ignore[assignment]
-    sink._writer = FakeTable(world)  # type: ignore[assignment]
-    sink._dlq = FakeDlq()  # type: ignore[assignment]
-    sink._consumer = consumer
+    consumer = FakeConsumer(world, log)
+    route = routes_for([TOPIC])[TOPIC]
+    sink = ClickHouseSink(
+        Settings(),
+        config=config,
+        topics=[TOPIC],
+        store=FakeStore(world),
+        table=table or FakeTable(world),
+        registry=FakeRegistry(),
+        letters=FakeDlq(),
+        consumer=consumer,
+        layouts={TOPIC: TableLayout.build("db", "quotes", ddl_columns(route.spec), route.fields)},
+    )
+    sink.codec.add(1, MARKET_TOPICS["Quote"].schema())
     return sink, consumer
 
 
@@ -187,7 +226,7 @@ async def _run(
     while True:
         sink, consumer = _sink(world, max_rows, passthrough)
         tps = [TopicPartition(TOPIC, p) for p in log]
-        await sink._on_assigned(tps)
+        await sink.partitions.assign(tps)
         assert set(consumer.positions) == {(TOPIC, p) for p in log}  # every partition positioned
         now = 0.0
         try:
@@ -199,16 +238,16 @@ async def _run(
                     if got:
                         fetched = True
                         consumer.positions[(TOPIC, p)] = pos + len(got)
-                        sink._batcher.add(got, now)
+                        sink.batcher.add(got, now)
                 now += 0.2
-                ready = sink._batcher.ready(now)
+                ready = sink.batcher.ready(now)
                 if ready:
-                    await sink._run_cycle(ready)
+                    await sink.flush(ready)
                 elif not fetched:
-                    while rest := sink._batcher.take_all():
-                        await sink._run_cycle(rest)
+                    while rest := sink.batcher.take_all():
+                        await sink.flush(rest)
                     return restarts
-        except Crash:
+        except (Crash, BaseExceptionGroup):  # concurrent batches may die together
             restarts += 1
 
 
@@ -287,24 +326,25 @@ class DownTable:
 
 async def test_stop_during_an_outage_abandons_the_cycle_and_leaves_it_pending() -> None:
     world = World(crashes=[])
-    sink, _ = _sink(world, max_rows=10)
-    sink.config = replace(sink.config, retry_initial_s=0.01, retry_max_s=0.02, drain_timeout_s=0.3)
     down = DownTable()
-    sink._writer = down  # type: ignore[assignment]
-    sink._consumer = None
-    sink._assigned = {(TOPIC, 0)}
-    sink._batcher.add(_log(partitions=1, n=10)[0], now=0.0)
-    sink._set_state(SinkState.RUNNING)
-    sink._stop = asyncio.Event()
-    sink._cycle = asyncio.create_task(sink._run_cycle(sink._batcher.ready(now=0.0)))
-    await eventually(lambda: _true(down.attempts >= 3), timeout=5)
-    assert sink.metrics().state is SinkState.DEGRADED  # set by the retry loop
-    sink._stop.set()
-    await asyncio.wait_for(sink._await_cycle(interruptible=True), 1)  # SIGTERM is not held up
-    await asyncio.wait_for(sink._drain(), 2)  # bounded by drain_timeout_s, then abandoned
-    await asyncio.wait_for(sink._close(), 6)
-    left: object = sink._cycle
-    assert left is None
+    sink, _ = _sink(
+        world,
+        max_rows=10,
+        table=down,
+        log=_log(partitions=1, n=10),
+        retry_initial_s=0.01,
+        retry_max_s=0.02,
+        drain_timeout_s=0.3,
+    )
+    stop = asyncio.Event()
+    async with sink:
+        await sink.partitions.assign([TopicPartition(TOPIC, 0)])
+        task = asyncio.create_task(sink.run(stop))
+        await eventually(lambda: _true(down.attempts >= 3), timeout=5)
+        assert sink.metrics().state is SinkState.DEGRADED  # set by the retry loop
+        stop.set()
+        await asyncio.wait_for(task, 2)  # SIGTERM is not held up; the drain is bounded
+    assert sink.metrics().state is SinkState.STOPPED
     assert world.intents[(TOPIC, 0)].state is IntentState.PENDING  # replayed on restart
     assert world.rows == []
 
@@ -332,12 +372,10 @@ class RefusingTable(FakeTable):
 
 
 async def _one_cycle(table: RefusingTable, world: World) -> ClickHouseSink:
-    sink, _ = _sink(world, max_rows=10)
-    sink.config = replace(sink.config, retry_initial_s=0.001, retry_max_s=0.002)
-    sink._writer = table  # type: ignore[assignment]
-    await sink._on_assigned([TopicPartition(TOPIC, 0)])
-    sink._batcher.add(_log(partitions=1, n=10)[0], now=0.0)
-    await sink._run_cycle(sink._batcher.take_all())
+    sink, _ = _sink(world, max_rows=10, table=table, retry_initial_s=0.001, retry_max_s=0.002)
+    await sink.partitions.assign([TopicPartition(TOPIC, 0)])
+    sink.batcher.add(_log(partitions=1, n=10)[0], now=0.0)
+    await sink.flush(sink.batcher.take_all())
     return sink
 
 

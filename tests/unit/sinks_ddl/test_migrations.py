@@ -49,10 +49,17 @@ def test_statements_split_on_line_ending_semicolons() -> None:
         migration.statements("db; DROP DATABASE x")
 
 
-def test_every_statement_is_if_not_exists() -> None:
+def test_every_statement_is_idempotent() -> None:
+    """Re-running an interrupted migration is safe: CREATE … IF NOT EXISTS, DROP … IF EXISTS."""
     for migration in load_migrations():
         for statement in migration.statements("tastystream"):
-            assert "IF NOT EXISTS" in statement, statement[:80]
+            code = " ".join(
+                ln for ln in statement.splitlines() if not ln.strip().startswith("--")
+            ).upper()
+            if code.lstrip().startswith("DROP"):
+                assert "IF EXISTS" in code, statement[:80]
+            else:
+                assert "IF NOT EXISTS" in code, statement[:80]
 
 
 def test_migrate_twice_is_idempotent(chdb_target: ChdbTarget) -> None:

@@ -79,7 +79,7 @@ def test_support_tables_exist(target: ChdbTarget) -> None:
         str(n) for (n,) in target.rows(f"SELECT name FROM system.tables WHERE database = '{DB}'")
     }
     expected = {
-        "sink_offsets",
+        "sink_intents",
         "schema_migrations",
         *(f"bars_{w}{s}" for w in ("1m", "5m", "1h", "1d") for s in ("", "_agg", "_mv")),
         "quote_mids",
@@ -87,6 +87,7 @@ def test_support_tables_exist(target: ChdbTarget) -> None:
         "latest_trades",
     }
     assert expected <= names
+    assert "sink_offsets" not in names  # never written; dropped by 0901
 
 
 def test_view_targets_keep_a_dedup_window_too(target: ChdbTarget) -> None:
