@@ -1,7 +1,8 @@
 """ClickHouse over HTTP for the sink: a small pool of clickhouse-connect clients in threads.
 
 clickhouse-connect is blocking and a client (one HTTP session) must not run two queries at
-once, so the writer keeps ``pool_size`` clients and lends each to one worker thread at a time.
+once, so the writer keeps ``pool_size`` clients and lends each to one worker thread at a time;
+a client whose caller was cancelled returns to the pool only when its thread is done.
 Every failure leaves here translated by :func:`sinks.errors.classify_clickhouse_error`.
 
 The writer also implements :class:`sinks.checkpoint.CheckpointStore` on the ``sink_intents``
@@ -27,6 +28,7 @@ from sinks.checkpoint import (
     parse_intent_rows,
 )
 from sinks.columns import Column, TableLayout
+from sinks.connection import client_for
 from sinks.errors import (
     CheckpointError,
     SinkError,
@@ -36,7 +38,6 @@ from sinks.errors import (
 )
 from sinks.migrate import ClickHouseConnectTarget, MigrationChecksumMismatch, migrate
 from tastystream.settings import ClickHouseSettings
-from tastystream.sql import client_for
 
 __all__ = ["ClickHouseWriter"]
 
@@ -97,14 +98,27 @@ class ClickHouseWriter:
         classify: Callable[[BaseException, str], SinkError] = classify_clickhouse_error,
     ) -> T:
         client = await self._clients.get()
+        work = asyncio.ensure_future(asyncio.to_thread(call, client))
         try:
-            return await asyncio.to_thread(call, client)
+            result = await asyncio.shield(work)
+        except asyncio.CancelledError:
+            # the thread cannot be stopped: the client goes back to the pool only once it is
+            # done, or the next query would share its session (SESSION_IS_LOCKED)
+            work.add_done_callback(lambda done: self._give_back(client, done))
+            raise
         except SinkError:
+            self._clients.put_nowait(client)
             raise
         except Exception as exc:
-            raise classify(exc, context) from exc
-        finally:
             self._clients.put_nowait(client)
+            raise classify(exc, context) from exc
+        self._clients.put_nowait(client)
+        return result
+
+    def _give_back(self, client: Any, done: asyncio.Future[Any]) -> None:
+        if not done.cancelled() and done.exception() is not None:
+            logger.debug("abandoned clickhouse call failed: %r", done.exception())
+        self._clients.put_nowait(client)
 
     async def migrate(self) -> list[int]:
         """Apply the pending migrations of :mod:`sinks.ddl` (idempotent)."""

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.table import Table
 
+from sinks.connection import client_for
 from tastystream.settings import ClickHouseSettings
 
 _CODE = re.compile(r"Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?(.*)", re.S)
@@ -30,21 +30,6 @@ class QueryResult:
     columns: list[str]
     types: list[str]
     rows: list[tuple[Any, ...]]
-
-
-def client_for(cfg: ClickHouseSettings, *, database: str | None = None) -> Any:
-    """A clickhouse-connect client for ``cfg.url`` (``http(s)://host:port``)."""
-    import clickhouse_connect
-
-    parts = urlsplit(cfg.url)
-    return clickhouse_connect.get_client(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or (8443 if parts.scheme == "https" else 8123),
-        secure=parts.scheme == "https",
-        username=cfg.user,
-        password=cfg.password.get_secret_value(),
-        database=database or "",
-    )
 
 
 def one_line(exc: BaseException) -> str:
