@@ -61,6 +61,8 @@ class TastytradeSettings(BaseSettings):
     dxlink_queue_size: int = 100_000
     api_version: str = "20251101"
     request_timeout_s: float = 30.0
+    account_lookback_s: float = 86_400.0
+    account_poll_s: float = 60.0
 
     _split = field_validator("accounts", "symbols", "option_chains", "event_types", mode="before")(
         _split_csv
