@@ -332,10 +332,11 @@ def _raw(raw: dict[str, Any]) -> bytes:
 
 
 def streamer_factory(
-    client: Client, accounts: Sequence[str], errors: ErrorStream
+    client: Client, accounts: Sequence[str], errors: ErrorStream, **options: Any
 ) -> Callable[[], AccountStreamer]:
     """Account streamers of ``client`` that reconcile from REST after every (re)connect and
-    report on ``errors`` (their own stream: the quote ingestor consumes the client's)."""
+    report on ``errors`` (their own stream: the quote ingestor consumes the client's);
+    ``options`` go to :class:`AccountStreamer` (backoff, heartbeat, ...)."""
 
     def build() -> AccountStreamer:
         return AccountStreamer(
@@ -344,6 +345,7 @@ def streamer_factory(
             client.auth,
             errors=errors,
             reconcile=rest_reconciler(client.rest),
+            **options,
         )
 
     return build
