@@ -21,7 +21,7 @@ writes one exactly or raises :class:`~schemas.errors.DecimalOutOfRange`; it neve
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any, Final
 
 from schemas.envelope import ENVELOPE_FIELDS
@@ -52,8 +52,9 @@ REST: Final = "rest"
 ORIGINS: Final = (STREAM, SNAPSHOT, REST)
 DECIMAL_PRECISION: Final = 38
 DECIMAL_SCALE: Final = 10
-_QUANTUM: Final = Decimal(1).scaleb(-DECIMAL_SCALE)
 _LIMIT: Final = 10**DECIMAL_PRECISION
+#: wide enough that no operation here rounds (the default context keeps 28 digits)
+_EXACT: Final = Context(prec=4 * DECIMAL_PRECISION)
 
 ACCOUNT_ENVELOPE_FIELDS: Final[tuple[Mapping[str, Any], ...]] = (
     *ENVELOPE_FIELDS[:4],
@@ -120,7 +121,7 @@ def decimal_text(value: Decimal) -> str:
     """One text per value (``100``, ``100.0`` and ``1E+2`` are all ``100``): for identities."""
     if not value.is_finite():
         return str(value)
-    text = format(value.normalize(), "f")
+    text = format(value.normalize(_EXACT), "f")
     return "0" if text in ("-0", "0") else text
 
 
@@ -132,23 +133,31 @@ def decimal_bytes(value: Decimal, field: str = "") -> bytes:
     """
     if not value.is_finite():
         raise DecimalOutOfRange(f"{field or 'decimal'}: {value} is not a finite number")
-    unscaled = value.scaleb(DECIMAL_SCALE)
-    integral = int(unscaled)
-    if unscaled != integral:
-        raise DecimalOutOfRange(
-            f"{field or 'decimal'}: {value} has more than {DECIMAL_SCALE} fraction digits"
-        )
-    if not -_LIMIT < integral < _LIMIT:
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    coefficient = int("".join(map(str, digits))) if digits else 0
+    shift = exponent + DECIMAL_SCALE
+    if shift >= 0:
+        integral = coefficient * int(10**shift)
+    else:  # integer arithmetic: exact at any size, unlike the 28-digit default context
+        integral, rest = divmod(coefficient, int(10**-shift))
+        if rest:
+            raise DecimalOutOfRange(
+                f"{field or 'decimal'}: {value} has more than {DECIMAL_SCALE} fraction digits"
+            )
+    if integral >= _LIMIT:
         raise DecimalOutOfRange(
             f"{field or 'decimal'}: {value} needs more than {DECIMAL_PRECISION} digits"
         )
+    if sign:
+        integral = -integral
     size = max(1, (integral.bit_length() + 8) // 8)
     return integral.to_bytes(size, "big", signed=True)
 
 
 def decimal_from_bytes(raw: bytes) -> Decimal:
     """The inverse of :func:`decimal_bytes` (for readers that strip logical types)."""
-    return Decimal(int.from_bytes(raw, "big", signed=True)).scaleb(-DECIMAL_SCALE)
+    return Decimal(f"{int.from_bytes(raw, 'big', signed=True)}E-{DECIMAL_SCALE}")
 
 
 def account_event_id(kind: str, account_number: str, parts: Iterable[object]) -> str:

@@ -159,8 +159,13 @@ async def test_drop_while_filling_heals_with_a_snapshot_and_no_transaction_gap(r
     assert (await run.admin("streams/drop", {"stream": "account"}))["account"] == 1
     during.append(await client.rest.orders.place(ACCOUNT, market("AAPL", 5)))
     for placed in during:
-        assert placed.order.id is not None
-        await eventually(lambda p=placed: filled(client, p.order.id or 0), timeout=15)
+        order_id = placed.order.id
+        assert order_id is not None
+
+        async def done(order_id: int = order_id) -> bool:
+            return await filled(client, order_id)
+
+        await eventually(done, timeout=15, interval=0.05)
     assert ingestor.metrics.reconnects == 0, "the fills must happen while disconnected"
 
     async def healed() -> bool:
@@ -201,6 +206,7 @@ async def test_drop_while_filling_heals_with_a_snapshot_and_no_transaction_gap(r
         return got if rest_ids <= {r["transaction_id"] for r in got} else None
 
     records = await eventually(complete, timeout=30, interval=0.5)
+    assert records is not None
     by_event: dict[str, set[int]] = defaultdict(set)
     for record in records:
         by_event[record["event_id"]].add(record["transaction_id"])
