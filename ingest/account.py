@@ -278,6 +278,11 @@ class AccountIngestor:
             )
         return cursor
 
+    @property
+    def pending_catch_up(self) -> frozenset[str]:
+        """Accounts whose transactions are to be fetched at the next wake-up."""
+        return frozenset(self._dirty)
+
     def _trigger(self, account: str) -> None:
         self._dirty.add(account)
         self._wake.set()
