@@ -42,7 +42,7 @@ from adapters.tastytrade.account_stream import (
     rest_reconciler,
 )
 from adapters.tastytrade.client import Client
-from adapters.tastytrade.errors import ErrorStream, TastytradeError
+from adapters.tastytrade.errors import ErrorStream, ParseWarning, TastytradeError
 from adapters.tastytrade.fanout import Listener, Reconnected
 from adapters.tastytrade.models import (
     AccountBalance,
@@ -91,6 +91,7 @@ class AccountIngestMetrics:
     received: Counter[str] = field(default_factory=Counter)
     records: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
+    rounded: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     unparsed: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
@@ -199,10 +200,21 @@ class AccountIngestor:
 
     async def _publish(self, items: list[Item]) -> None:
         for item in items:
+            stem = item.spec.stem
             if isinstance(item, Rejected):
-                self.metrics.rejected[item.spec.stem] += 1
+                self.metrics.rejected[stem] += 1
             else:
-                self.metrics.records[item.spec.stem] += 1
+                self.metrics.records[stem] += 1
+                for name in item.rounded:  # reported, never silent
+                    self.metrics.rounded[f"{stem}.{name}"] += 1
+                    self._errors.publish(
+                        ParseWarning(
+                            f"{stem}.{name}: more fraction digits than the schema holds; "
+                            "rounded half-even to 10",
+                            model=f"acct.{stem}",
+                            field_name=name,
+                        )
+                    )
             await self._publisher.publish(item)
 
     # -------------------------------------------------------------------- notifications

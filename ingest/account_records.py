@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from functools import cache
 from typing import Any, Final, NamedTuple
 
@@ -39,6 +39,7 @@ from adapters.tastytrade.models import (
     Transaction,
 )
 from schemas.account_envelope import (
+    DECIMAL_SCALE,
     SNAPSHOT,
     STREAM,
     account_event_id,
@@ -49,6 +50,7 @@ from schemas.topics import ACCOUNT_TOPICS, TopicSpec
 
 __all__ = [
     "NOTIFICATION_TOPICS",
+    "ROUNDED_FIELDS",
     "AccountRecord",
     "Rejected",
     "notification_records",
@@ -78,12 +80,25 @@ _RENAMES: Final[Mapping[str, Mapping[str, str]]] = {
 }
 
 
+#: Valuations the API derives (averages, marks): a value with more fraction digits than the
+#: schema holds (the sandbox's averages carry 28 significant digits) is rounded half-even to
+#: the schema's scale and *reported* (``AccountRecord.rounded``: the ingestor counts it and puts
+#: a ParseWarning on the error stream). Every other money or quantity field is refused instead.
+ROUNDED_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
+    "position": ("average_open_price", "close_price", "mark", "mark_price"),
+}
+_SCALE_QUANTUM: Final = Decimal(1).scaleb(-DECIMAL_SCALE)
+_WIDE: Final = Context(prec=200)
+
+
 class AccountRecord(NamedTuple):
-    """One record to publish: its topic, Kafka key (the account number) and Avro record."""
+    """One record to publish: its topic, Kafka key (the account number) and Avro record;
+    ``rounded`` names the :data:`ROUNDED_FIELDS` whose value had to be rounded."""
 
     spec: TopicSpec
     key: bytes
     record: dict[str, Any]
+    rounded: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +242,24 @@ class _Envelope:
         }
 
 
+def _round_derived(
+    stem: str, model: Any, extra: Mapping[str, Any]
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    out = dict(extra)
+    rounded: list[str] = []
+    for name in ROUNDED_FIELDS.get(stem, ()):
+        value = out[name] if name in out else getattr(model, name, None)
+        if not isinstance(value, Decimal) or not value.is_finite():
+            continue
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -DECIMAL_SCALE:
+            exact = value.quantize(_SCALE_QUANTUM, rounding=ROUND_HALF_EVEN, context=_WIDE)
+            if exact != value:
+                rounded.append(name)
+            out[name] = exact
+    return out, tuple(rounded)
+
+
 def _item(
     stem: str,
     model: Any,
@@ -241,13 +274,14 @@ def _item(
     spec = ACCOUNT_TOPICS[stem]
     key = account.encode()
     try:
+        values, rounded = _round_derived(stem, model, extra or {})
         record = envelope.fields(event_id, account, ts_event_us, index)
-        record.update(_build(_topic_plan(stem), model, extra or {}, _RENAMES.get(stem, {})))
+        record.update(_build(_topic_plan(stem), model, values, _RENAMES.get(stem, {})))
     except CodecError as exc:
         return Rejected(spec, key, exc.message, type(exc).__name__, _raw(model))
     except (TypeError, ValueError, ArithmeticError) as exc:
         return Rejected(spec, key, f"{stem}: {exc}", type(exc).__name__, _raw(model))
-    return AccountRecord(spec, key, record)
+    return AccountRecord(spec, key, record, rounded)
 
 
 def _position_extra(position: CurrentPosition) -> dict[str, Any]:

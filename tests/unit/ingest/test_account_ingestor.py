@@ -11,8 +11,14 @@ from typing import Any, cast
 import pytest
 
 from adapters.tastytrade.account_stream import AccountStreamer, Notification, Reconciliation
-from adapters.tastytrade.errors import ErrorStream, TransportError
-from adapters.tastytrade.models import AccountBalance, Order, TradingStatus, Transaction
+from adapters.tastytrade.errors import ErrorStream, ParseWarning, TransportError
+from adapters.tastytrade.models import (
+    AccountBalance,
+    CurrentPosition,
+    Order,
+    TradingStatus,
+    Transaction,
+)
 from adapters.tastytrade.rest import Rest
 from ingest.account import AccountIngestConfig, AccountIngestor
 from ingest.account_records import AccountRecord, Rejected
@@ -78,7 +84,7 @@ class FakeRest:
         return items()
 
 
-def make() -> tuple[AccountIngestor, FakeRest, Sink]:
+def make(errors: ErrorStream | None = None) -> tuple[AccountIngestor, FakeRest, Sink]:
     rest, sink = FakeRest(), Sink()
 
     def no_streamer() -> AccountStreamer:
@@ -89,7 +95,7 @@ def make() -> tuple[AccountIngestor, FakeRest, Sink]:
         cast(Rest, rest),
         no_streamer,
         sink,
-        ErrorStream(),
+        errors if errors is not None else ErrorStream(),
         now_ms=lambda: int(NOW.timestamp() * 1000),
     )
     return ingestor, rest, sink
@@ -197,3 +203,22 @@ async def test_fills_and_balance_changes_wake_the_transaction_catch_up(kind: str
         )
     await ingestor.on_notification(Notification(kind, data, 1, True, {}))
     assert ingestor.pending_catch_up == {ACCOUNT}
+
+
+async def test_rounded_valuations_are_counted_and_warned_about() -> None:
+    errors = ErrorStream()
+    ingestor, _rest, sink = make(errors)
+    data = CurrentPosition(
+        account_number=ACCOUNT,
+        symbol="AAPL",
+        instrument_type="Equity",
+        quantity=Decimal(3),
+        quantity_direction="Long",
+        average_open_price=Decimal(910) / Decimal(3),
+    )
+    await ingestor.on_notification(Notification("CurrentPosition", data, 1, True, {}))
+    assert len(sink.records("position")) == 1
+    assert ingestor.metrics.rounded == {"position.average_open_price": 1}
+    (warning,) = errors.drain()
+    assert isinstance(warning, ParseWarning)
+    assert warning.field_name == "average_open_price"

@@ -275,3 +275,23 @@ def test_unknown_fields_are_reported_and_the_record_still_made() -> None:
 
 def test_types_that_are_not_account_events_give_no_records() -> None:
     assert records(Notification("QuoteAlert", object(), 1, True, {})) == []
+
+
+def test_derived_averages_are_rounded_and_reported_other_decimals_refused() -> None:
+    average = Decimal(910) / Decimal(3)  # 28 significant digits, as the sandbox computes them
+    model = position("AAPL", Decimal(3), average, False)
+    (item,) = records(Notification("CurrentPosition", model, 1, True, {}))
+    assert isinstance(item, AccountRecord)
+    assert item.rounded == ("average_open_price",)
+    assert round_trip(item)["average_open_price"] == Decimal("303.3333333333")
+    exact = records(
+        Notification(
+            "CurrentPosition", position("AAPL", Decimal(3), Decimal(1), False), 1, True, {}
+        )
+    )[0]
+    assert isinstance(exact, AccountRecord)
+    assert exact.rounded == ()
+    fine = transaction(1, Decimal(1), average)  # a fee is a ledger fact: refused, not rounded
+    refused = transaction_record(fine, source="s", ts_ingest_us=1)
+    assert isinstance(refused, Rejected)
+    assert refused.error_class == "DecimalOutOfRange"
