@@ -122,7 +122,7 @@ class AccountPublisher:
             "consumer": CONSUMER_LABEL,
         }
         value = self._codec.encode(self._ids[spec.dlq_subject], record)
-        self.metrics.dead_letters[spec.name] += 1
+        self.metrics.dead_letters[spec.dlq] += 1
         await self._send(spec.dlq, item.key, value)
 
     async def _send(self, topic: str, key: bytes, value: bytes) -> None:

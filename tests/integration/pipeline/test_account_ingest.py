@@ -216,3 +216,41 @@ async def test_drop_while_filling_heals_with_a_snapshot_and_no_transaction_gap(r
     assert all(isinstance(r["value"], Decimal) for r in records)
     assert ingestor.metrics.rejected == {}
     assert run.publisher.metrics.failed == {}
+
+
+async def test_malformed_frames_are_typed_counted_and_dead_lettered_never_fatal(run: Run) -> None:
+    ingestor = run.ingestor
+    errors_before = dict(ingestor.metrics.errors)
+    order_dlq = ACCOUNT_TOPICS["order"].dlq
+    dead_before = run.publisher.metrics.dead_letters[order_dlq]
+    for kind in ("garbage", "truncated", "not-an-object"):
+        sent = await run.admin("streams/malformed", {"stream": "account", "kind": kind})
+        assert sent["account"] == 1
+
+    async def counted() -> bool:
+        errors = ingestor.metrics.errors
+        return (
+            errors["StreamError"] >= errors_before.get("StreamError", 0) + 2
+            and errors["ParseFailure"] >= errors_before.get("ParseFailure", 0) + 1
+            and ingestor.metrics.unparsed["Order"] >= 1
+            and run.publisher.metrics.dead_letters[order_dlq] >= dead_before + 1
+        )
+
+    await eventually(counted, timeout=15, interval=0.05)
+    await run.publisher.flush()
+    assert run.publisher.metrics.dead_letters[order_dlq] == dead_before + 1
+    assert run.publisher.metrics.acked[order_dlq] >= 1
+    # still ingesting: the next fill streams and its transaction arrives
+    placed = await run.client.rest.orders.place(ACCOUNT, market("AAPL", 1))
+    order_id = placed.order.id
+    assert order_id is not None
+
+    async def streamed() -> bool:
+        orders = await run.records("order")
+        return any(
+            o["order_id"] == order_id and o["status"] == "Filled" and o["origin"] == "stream"
+            for o in orders
+        )
+
+    await eventually(streamed, timeout=30, interval=0.5)
+    assert ingestor.state == "running"
