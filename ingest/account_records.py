@@ -39,6 +39,7 @@ from adapters.tastytrade.models import (
     Transaction,
 )
 from schemas.account_envelope import (
+    ACCOUNT_ENVELOPE_FIELD_NAMES,
     DECIMAL_SCALE,
     SNAPSHOT,
     STREAM,
@@ -173,14 +174,13 @@ def _plan(schema: Mapping[str, Any], skip: Iterable[str] = ()) -> Plan:
 
 @cache
 def _topic_plan(stem: str) -> Plan:
-    from schemas.account_envelope import ACCOUNT_ENVELOPE_FIELD_NAMES
-
     return _plan(ACCOUNT_TOPICS[stem].schema(), ACCOUNT_ENVELOPE_FIELD_NAMES)
 
 
 def _build(
-    plan: Plan, source: Any, extra: Mapping[str, Any], renames: Mapping[str, str] = {}
+    plan: Plan, source: Any, extra: Mapping[str, Any], renames: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
+    renames = renames or {}
     out: dict[str, Any] = {}
     for name, coerce in plan:
         value = extra[name] if name in extra else getattr(source, renames.get(name, name), None)
@@ -276,7 +276,9 @@ def _item(
     try:
         values, rounded = _round_derived(stem, model, extra or {})
         record = envelope.fields(event_id, account, ts_event_us, index)
-        record.update(_build(_topic_plan(stem), model, values, _RENAMES.get(stem, {})))
+        record.update(_build(_topic_plan(stem), model, values, _RENAMES.get(stem)))
+        if isinstance(model, Order) and model.external_identifier:
+            record["correlation_id"] = model.external_identifier  # the command it answers
     except CodecError as exc:
         return Rejected(spec, key, exc.message, type(exc).__name__, _raw(model))
     except (TypeError, ValueError, ArithmeticError) as exc:

@@ -295,3 +295,15 @@ def test_derived_averages_are_rounded_and_reported_other_decimals_refused() -> N
     refused = transaction_record(fine, source="s", ts_ingest_us=1)
     assert isinstance(refused, Rejected)
     assert refused.error_class == "DecimalOutOfRange"
+
+
+def test_an_order_carries_its_external_identifier_as_correlation_id() -> None:
+    base = {"account-number": ACCOUNT, "time-in-force": "Day", "order-type": "Market"}
+    tagged = parse_model(Order, {**base, "id": 3, "status": "Live", "external-identifier": "c-1"})
+    plain = parse_model(Order, {**base, "id": 4, "status": "Live"})
+    assert (
+        record_of(records(Notification("Order", tagged, 1, True, {}))[0])["correlation_id"] == "c-1"
+    )
+    assert (
+        record_of(records(Notification("Order", plain, 1, True, {}))[0])["correlation_id"] is None
+    )
