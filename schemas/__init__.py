@@ -19,6 +19,7 @@ from schemas.envelope import (
 from schemas.errors import (
     BadMagicByte,
     CodecError,
+    DecimalOutOfRange,
     IncompatibleSchema,
     InvalidSchema,
     RegistryError,
@@ -33,6 +34,7 @@ from schemas.errors import (
 )
 from schemas.registry import COMPATIBILITY, SchemaRegistry, register_all, subjects_of
 from schemas.topics import (
+    ACCOUNT_TOPICS,
     DLQ_SCHEMA_FILE,
     MARKET_TOPICS,
     TopicSpec,
@@ -47,6 +49,7 @@ from schemas.topics import (
 )
 
 __all__ = [
+    "ACCOUNT_TOPICS",
     "COMPATIBILITY",
     "DLQ_SCHEMA_FILE",
     "ENVELOPE_FIELDS",
@@ -57,6 +60,7 @@ __all__ = [
     "BadMagicByte",
     "CandleSymbol",
     "CodecError",
+    "DecimalOutOfRange",
     "Decoded",
     "IncompatibleSchema",
     "InvalidSchema",

@@ -1,7 +1,8 @@
 """The ``.avsc`` files shipped in this package: loading, validation and the registry text.
 
 Schemas are read once and cached. Market schemas (namespace ``tastystream.md``) must start
-with the envelope (:func:`schemas.envelope.check_envelope`); every schema must parse with
+with the envelope (:func:`schemas.envelope.check_envelope`), account schemas (``tastystream.acct``)
+with the account envelope (:func:`schemas.account_envelope.check_account_envelope`); every schema must parse with
 fastavro and document every field. Callers get fresh copies, so mutating one cannot poison
 the cache.
 """
@@ -16,6 +17,7 @@ from typing import Any, Final
 
 import fastavro
 
+from schemas.account_envelope import ACCOUNT_NAMESPACE, check_account_envelope
 from schemas.envelope import check_envelope
 from schemas.errors import SchemaContractError
 
@@ -59,6 +61,8 @@ def _load(file_name: str) -> dict[str, Any]:
         raise SchemaContractError(f"{file_name}: invalid Avro: {exc}") from exc
     if schema.get("namespace") == MARKET_NAMESPACE:
         check_envelope(schema, origin=file_name)
+    elif schema.get("namespace") == ACCOUNT_NAMESPACE:
+        check_account_envelope(schema, origin=file_name)
     missing = _undocumented(schema, schema["name"])
     if missing:
         raise SchemaContractError(f"{file_name}: fields without doc: {', '.join(missing)}")

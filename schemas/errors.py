@@ -13,6 +13,7 @@ from typing import ClassVar
 __all__ = [
     "BadMagicByte",
     "CodecError",
+    "DecimalOutOfRange",
     "IncompatibleSchema",
     "InvalidSchema",
     "RegistryError",
@@ -105,3 +106,7 @@ class InvalidSchema(RegistryError):
 
 class SchemaNotFound(RegistryError):
     """404: the subject, version or schema id does not exist."""
+
+
+class DecimalOutOfRange(CodecError):
+    """A money or quantity value that the schema's decimal cannot hold exactly (never rounded)."""

@@ -18,6 +18,7 @@ from typing import Any, Final
 from schemas.catalog import load_schema, schema_text
 
 __all__ = [
+    "ACCOUNT_TOPICS",
     "DLQ_PARTITIONS",
     "DLQ_RETENTION_MS",
     "DLQ_SCHEMA_FILE",
@@ -94,14 +95,14 @@ def value_subject(topic: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class TopicSpec:
-    """One market-data topic: its name, key, value schema, ClickHouse table and defaults."""
+    """One topic: its name, key, value schema, ClickHouse table and defaults."""
 
     event_type: str
-    """DXLink event type, e.g. ``Quote``."""
+    """DXLink event type (``Quote``) or account-streamer notification type (``Order``)."""
     stem: str
-    """Short name: the topic's ``<name>`` part and the schema file stem, e.g. ``time_and_sale``."""
+    """Short name: the topic's ``<name>`` part, e.g. ``time_and_sale``."""
     table: str
-    """ClickHouse table in database ``tastystream``."""
+    """ClickHouse table in database ``tastystream`` (empty: not sunk yet)."""
     partitions: int
     retention_ms: int
     version: int = 1
@@ -109,10 +110,14 @@ class TopicSpec:
     """Record field whose UTF-8 bytes are the Kafka key."""
     producer: str = "ingest.quotes"
     consumers: tuple[str, ...] = ("sinks.clickhouse",)
+    area: str = "md"
+    """Topic area: ``md`` (market data) or ``acct`` (account events)."""
+    schema_stem: str = ""
+    """Schema file stem when it differs from ``stem`` (``account_order`` for ``order``)."""
 
     @property
     def name(self) -> str:
-        return market_topic(self.stem, self.version)
+        return topic_name(self.area, self.stem, self.version)
 
     @property
     def value_subject(self) -> str:
@@ -120,7 +125,7 @@ class TopicSpec:
 
     @property
     def schema_file(self) -> str:
-        return f"{self.stem}.avsc"
+        return f"{self.schema_stem or self.stem}.avsc"
 
     @property
     def dlq(self) -> str:
@@ -180,6 +185,37 @@ MARKET_TOPICS: Final[Mapping[str, TopicSpec]] = MappingProxyType(
 )
 
 _BY_TOPIC: Final = MappingProxyType({s.name: s for s in MARKET_TOPICS.values()})
+
+
+def _account(event_type: str, stem: str, partitions: int, days: int) -> TopicSpec:
+    return TopicSpec(
+        event_type,
+        stem,
+        "",
+        partitions,
+        days * _DAY_MS,
+        key_field="account_number",
+        producer="ingest.account",
+        consumers=(),
+        area="acct",
+        schema_stem=f"account_{stem}",
+    )
+
+
+#: Every account topic, keyed by the topic's ``<name>`` part; keyed by account number, so one
+#: account's events keep their order. Transactions are the ledger: kept longest.
+ACCOUNT_TOPICS: Final[Mapping[str, TopicSpec]] = MappingProxyType(
+    {
+        s.stem: s
+        for s in (
+            _account("Order", "order", 3, 30),
+            _account("CurrentPosition", "position", 3, 30),
+            _account("AccountBalance", "balance", 3, 30),
+            _account("Transaction", "transaction", 3, 365),
+            _account("TradingStatus", "status", 3, 30),
+        )
+    }
+)
 
 
 def market_spec_for_topic(topic: str) -> TopicSpec:

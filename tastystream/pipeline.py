@@ -1,8 +1,9 @@
-"""`tastystream run`: the market-data pipeline against the configured Tastytrade.
+"""`tastystream run`: the pipeline against the configured Tastytrade.
 
 Start-up: register every schema (BACKWARD_TRANSITIVE), create the topics, then run the quote
-ingestor (DXLink → Avro → Kafka) and the ClickHouse sink (Kafka → ClickHouse, migrations
-applied at its start) side by side. Shutdown (SIGINT/SIGTERM or ``stop``): stop intake, flush
+ingestor (DXLink → Avro → Kafka), the account ingestor when ``TT_ACCOUNTS`` names accounts
+(account streamer + REST reconciliation → ``tt.acct.*``) and the ClickHouse sink (Kafka →
+ClickHouse, migrations applied at its start) side by side. Shutdown (SIGINT/SIGTERM or ``stop``): stop intake, flush
 the producer, let the sink catch up (bounded), flush the sink, commit, exit.
 """
 
@@ -20,13 +21,15 @@ from adapters.tastytrade.client import Client
 from adapters.tastytrade.dxlink import DXLinkStreamer
 from adapters.tastytrade.errors import ErrorStream
 from adapters.tastytrade.rest import Rest
+from ingest.account import AccountIngestConfig, AccountIngestor, streamer_factory
+from ingest.account_publisher import AccountPublisher
 from ingest.backfill import parse_backfill
 from ingest.publisher import MarketPublisher
 from ingest.quotes import IngestConfig, QuoteIngestor
 from schemas.codec import AvroCodec
 from schemas.registry import SchemaRegistry, register_all, subjects_of
 from schemas.topic_admin import Replication, ensure_topics, topics_for
-from schemas.topics import MARKET_TOPICS
+from schemas.topics import ACCOUNT_TOPICS, MARKET_TOPICS, TopicSpec
 from sinks.clickhouse import ClickHouseSink
 from tastystream.settings import Settings
 
@@ -42,20 +45,29 @@ class Pipeline:
     sink: ClickHouseSink
     errors: ErrorStream
     started_at: float
+    account: AccountIngestor | None = None
+    account_publisher: AccountPublisher | None = None
 
 
 async def prepare_contract(settings: Settings) -> tuple[AvroCodec, dict[str, int]]:
-    """Register every schema and create every topic; the codec knows every id."""
+    """Register every schema and create every topic; the codec knows every id.
+
+    The account topics are part of it when ``TT_ACCOUNTS`` names accounts."""
+    specs: list[TopicSpec] = list(MARKET_TOPICS.values())
+    if settings.tastytrade.accounts:
+        specs += ACCOUNT_TOPICS.values()
     async with SchemaRegistry(settings.registry.url) as registry:
-        ids = await register_all(registry)
+        ids = await register_all(registry, specs)
     codec = AvroCodec()
-    for subject, text in subjects_of().items():
+    for subject, text in subjects_of(specs).items():
         codec.add(ids[subject], text)
-    specs = {spec.name: spec for spec in MARKET_TOPICS.values()}
     kafka = settings.kafka
     await ensure_topics(
         kafka.bootstrap,
-        topics_for(specs, Replication(kafka.replication_factor, kafka.min_insync_replicas)),
+        topics_for(
+            {spec.name: spec for spec in specs},
+            Replication(kafka.replication_factor, kafka.min_insync_replicas),
+        ),
         client_id=f"{kafka.client_id}-admin",
     )
     return codec, ids
@@ -68,6 +80,17 @@ async def tastytrade_session(
     """The REST areas and a DXLink streamer factory of one :class:`Client`."""
     async with Client.from_settings(settings.tastytrade, errors=errors) as client:
         yield client.rest, client.dxlink
+
+
+def account_config(settings: Settings, source: str) -> AccountIngestConfig:
+    """The account ingestor's config; its source label is ``account:<upstream>``."""
+    tt = settings.tastytrade
+    return AccountIngestConfig(
+        accounts=tt.accounts,
+        source=f"account:{source.partition(':')[2] or source}",
+        transactions_lookback_s=tt.account_lookback_s,
+        transactions_poll_s=tt.account_poll_s,
+    )
 
 
 def ingest_config(settings: Settings, source: str) -> IngestConfig:
@@ -105,31 +128,51 @@ async def run_pipeline(
     try:
         codec, ids = await prepare_contract(settings)
         errors = ErrorStream()
+        clock = now_ms or (lambda: int(time.time() * 1000))
         async with (
-            tastytrade_session(settings, errors) as (rest, factory),
+            Client.from_settings(settings.tastytrade, errors=errors) as client,
             MarketPublisher(settings.kafka, codec, ids) as publisher,
             ClickHouseSink(settings) as sink,
+            contextlib.AsyncExitStack() as stack,
         ):
             ingestor = QuoteIngestor(
                 ingest_config(settings, source),
-                rest,
-                factory,
+                client.rest,
+                client.dxlink,
                 publisher,
                 errors,
-                now_ms=now_ms or (lambda: int(time.time() * 1000)),
+                now_ms=clock,
             )
             pipeline = Pipeline(ingestor, publisher, sink, errors, time.monotonic())
+            if settings.tastytrade.accounts:
+                account_errors = ErrorStream()  # its own consumer: one queue, one reader
+                pipeline.account_publisher = await stack.enter_async_context(
+                    AccountPublisher(settings.kafka, codec, ids)
+                )
+                pipeline.account = AccountIngestor(
+                    account_config(settings, source),
+                    client.rest,
+                    streamer_factory(client, settings.tastytrade.accounts, account_errors),
+                    pipeline.account_publisher,
+                    account_errors,
+                    now_ms=clock,
+                )
             stop_ingest, stop_sink = asyncio.Event(), asyncio.Event()
             async with asyncio.TaskGroup() as tg:
                 ingest_task = tg.create_task(ingestor.run(stop_ingest), name="quote-ingestor")
+                intake = {ingest_task}
+                if pipeline.account is not None:
+                    intake.add(
+                        tg.create_task(pipeline.account.run(stop_ingest), name="account-ingestor")
+                    )
                 tg.create_task(sink.run(stop_sink), name="clickhouse-sink")
                 if on_ready is not None:
                     on_ready(pipeline)
                 stopped = tg.create_task(stop.wait())
-                await asyncio.wait({ingest_task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({*intake, stopped}, return_when=asyncio.FIRST_COMPLETED)
                 logger.info("stopping: intake first")
                 stop_ingest.set()
-                await ingest_task  # flushes the producer
+                await asyncio.gather(*intake)  # flushes the producers
                 await sink.drain(drain_timeout_s)
                 stop_sink.set()
                 stopped.cancel()
@@ -140,4 +183,11 @@ async def run_pipeline(
     logger.info("pipeline stopped")
 
 
-__all__ = ["Pipeline", "ingest_config", "prepare_contract", "run_pipeline", "tastytrade_session"]
+__all__ = [
+    "Pipeline",
+    "account_config",
+    "ingest_config",
+    "prepare_contract",
+    "run_pipeline",
+    "tastytrade_session",
+]

@@ -67,6 +67,8 @@ class TastytradeSettings(BaseSettings):
     """``Accept-Version`` header: unset = the client's ``API_VERSION`` (omitted against cert),
     empty = never sent."""
     request_timeout_s: float = 30.0
+    account_lookback_s: float = 86_400.0
+    account_poll_s: float = 60.0
 
     _split = field_validator("accounts", "symbols", "option_chains", "event_types", mode="before")(
         _split_csv

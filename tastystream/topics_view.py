@@ -26,21 +26,27 @@ class TopicRow:
 
 
 def declared_rows() -> list[TopicRow]:
-    from schemas.topics import MARKET_TOPICS
+    from schemas.topics import ACCOUNT_TOPICS, MARKET_TOPICS
 
     rows: list[TopicRow] = []
-    for spec in MARKET_TOPICS.values():
+    for spec in (*MARKET_TOPICS.values(), *ACCOUNT_TOPICS.values()):
         rows.append(
             TopicRow(
                 spec.name,
                 spec.key_field,
                 spec.value_subject,
                 spec.producer,
-                ", ".join(spec.consumers),
+                ", ".join(spec.consumers) or "— (sink tables: later)",
             )
         )
         rows.append(
-            TopicRow(spec.dlq, "source key", spec.dlq_subject, ", ".join(spec.consumers), "—")
+            TopicRow(
+                spec.dlq,
+                "source key",
+                spec.dlq_subject,
+                ", ".join(spec.consumers) or spec.producer,
+                "—",
+            )
         )
     return rows
 

@@ -68,4 +68,7 @@ def test_topics_view_lists_every_market_topic_and_its_dead_letters() -> None:
     quote = next(r for r in rows if r.name == "tt.md.quote.v1")
     assert quote.subject == "tt.md.quote.v1-value"
     assert quote.key == "streamer_symbol"
-    assert len(names) == 20
+    assert len(names) == 30
+    order = next(r for r in rows if r.name == "tt.acct.order.v1")
+    assert (order.key, order.producer) == ("account_number", "ingest.account")
+    assert "tt.acct.transaction.v1.dlq" in names

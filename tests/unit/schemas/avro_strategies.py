@@ -19,6 +19,8 @@ def for_type(avro_type: Any) -> st.SearchStrategy[Any]:
             return st.integers(0, 4_102_444_800_000_000)  # up to 2100-01-01
         if avro_type["type"] == "record":
             return records(avro_type)
+        if avro_type["type"] == "array":
+            return st.lists(for_type(avro_type["items"]), max_size=3)
         return for_type(avro_type["type"])
     return {
         "null": st.none(),
@@ -43,4 +45,6 @@ def same(a: Any, b: Any) -> bool:
         return a == b and math.copysign(1, a) == math.copysign(1, b)
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     return bool(a == b) and type(a) is type(b)
