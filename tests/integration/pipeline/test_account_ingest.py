@@ -99,7 +99,9 @@ async def run(kafka_bootstrap: str, registry_url: str) -> AsyncIterator[Run]:
     async with SchemaRegistry(registry_url) as registry:
         ids = await register_all(registry, specs)
     await ensure_topics(
-        kafka.bootstrap, topics_for(ACCOUNT_TOPICS, Replication()), client_id="account-test"
+        kafka.bootstrap,
+        topics_for({s.name: s for s in specs}, Replication()),
+        client_id="account-test",
     )
     codec, reader = AvroCodec(), AvroCodec(logical_types=True)
     for subject, text in subjects_of(specs).items():
