@@ -45,7 +45,9 @@ async def test_run_ingests_the_configured_accounts(stack_config: StackConfig) ->
         kafka=KafkaSettings(bootstrap=stack_config.kafka_bootstrap),
         registry=RegistrySettings(url=stack_config.registry_url),
         clickhouse=ClickHouseSettings(
-            url=stack_config.clickhouse_url, database=unique("acct").replace("-", "_")
+            url=stack_config.clickhouse_url,
+            password=SecretStr(stack_config.clickhouse_password),
+            database=unique("acct").replace("-", "_"),
         ),
     )
     ready: asyncio.Future[Pipeline] = asyncio.get_running_loop().create_future()
