@@ -21,6 +21,7 @@ from sinks.dlq import (
     dead_letter_record,
 )
 from sinks.errors import (
+    AccessRefused,
     CheckpointError,
     ClickHouseUnavailable,
     PassthroughRejected,
@@ -39,6 +40,7 @@ from sinks.routes import Route, SinkConfig, routes_for
 from sinks.runner import main, run_sink
 
 __all__ = [
+    "AccessRefused",
     "BatchInserter",
     "BatchPolicy",
     "Batcher",

@@ -14,6 +14,7 @@ import struct
 from typing import ClassVar, Final
 
 __all__ = [
+    "AccessRefused",
     "CheckpointError",
     "ClickHouseUnavailable",
     "PassthroughRejected",
@@ -36,6 +37,11 @@ class ClickHouseUnavailable(SinkError):
     """ClickHouse could not be reached, timed out, or answered with a transient error."""
 
     retriable: ClassVar[bool] = True
+
+
+class AccessRefused(SinkError):
+    """ClickHouse refused the credentials or the statement (wrong password, unknown user,
+    access denied): retrying with the same settings cannot help."""
 
 
 class RowsRejected(SinkError):
@@ -99,6 +105,16 @@ _SCHEMA_CODES: Final = frozenset(
         10,  # NOT_FOUND_COLUMN_IN_BLOCK
     }
 )
+# Codes that mean the credentials or the user's rights are refused: fatal, with a clear cause.
+_ACCESS_CODES: Final = frozenset(
+    {
+        192,  # UNKNOWN_USER
+        193,  # WRONG_PASSWORD
+        194,  # REQUIRED_PASSWORD
+        497,  # ACCESS_DENIED
+        516,  # AUTHENTICATION_FAILED
+    }
+)
 _CODE = re.compile(r"Code:\s*(\d+)")
 
 
@@ -122,6 +138,8 @@ def classify_clickhouse_error(exc: BaseException, context: str) -> SinkError:
             return RowsRejected(message)
         if code in _SCHEMA_CODES:
             return TableMismatch(message)
+        if code in _ACCESS_CODES:
+            return AccessRefused(message)
         return ClickHouseUnavailable(message)
     if isinstance(exc, (ValueError, TypeError, OverflowError, KeyError, struct.error)):
         # raised by clickhouse-connect while serializing a column: the data is at fault

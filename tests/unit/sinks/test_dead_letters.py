@@ -14,7 +14,12 @@ from schemas import (
 )
 from sinks import PartitionBatch, TableMismatch, dead_letter_record
 from sinks.columns import TableLayout
-from sinks.errors import ClickHouseUnavailable, RowsRejected, classify_clickhouse_error
+from sinks.errors import (
+    AccessRefused,
+    ClickHouseUnavailable,
+    RowsRejected,
+    classify_clickhouse_error,
+)
 from sinks.prepare import prepare_batch, reject_violations
 from sinks.routes import routes_for
 from tests.unit.sinks.raw import Raw
@@ -125,3 +130,10 @@ def test_clickhouse_errors_are_classified() -> None:
     assert isinstance(missing, TableMismatch)
     busy = classify_clickhouse_error(Exception("Code: 252. Too many parts"), "insert")
     assert isinstance(busy, ClickHouseUnavailable)
+    refused = classify_clickhouse_error(
+        Exception("Code: 516. DB::Exception: default: Authentication failed"), "connect"
+    )
+    assert isinstance(refused, AccessRefused)
+    assert not refused.retriable
+    denied = classify_clickhouse_error(Exception("Code: 497. ACCESS_DENIED"), "insert")
+    assert isinstance(denied, AccessRefused)
