@@ -24,7 +24,7 @@ from adapters.tastytrade.models.enums import (
     TimeInForce,
 )
 from adapters.tastytrade.order_builder import NewOrder, NewOrderLeg, OrderValidationError
-from schemas.account_envelope import decimal_from_bytes
+from schemas.account_envelope import decimal_from_bytes, decimal_text
 
 __all__ = [
     "ACTIONS",
@@ -97,13 +97,15 @@ class Invalid:
 
 
 def _decimal(raw: Any) -> Decimal | None:
+    """A record's decimal (Avro bytes at scale 10) in its shortest form: ``1.5``, not
+    ``1.5000000000`` — that is what goes out on the wire."""
     if raw is None:
         return None
-    if isinstance(raw, Decimal):
-        return raw
     if isinstance(raw, bytes | bytearray):
-        return decimal_from_bytes(bytes(raw))
-    return Decimal(str(raw))
+        value = decimal_from_bytes(bytes(raw))
+    else:
+        value = raw if isinstance(raw, Decimal) else Decimal(str(raw))
+    return Decimal(decimal_text(value)) if value.is_finite() else value
 
 
 def _enum(kind: type[E], raw: Any, field: str, problems: list[Problem]) -> E | None:
