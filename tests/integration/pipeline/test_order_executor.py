@@ -303,3 +303,38 @@ async def test_stale_nonsense_and_garbage_then_keeps_running(rig: Rig) -> None:
     dead = await rig.read(rig.topics.dlq)
     assert sorted(d["value"] for d in dead) == sorted(v for _, v in garbage)
     assert all(d["topic"] == rig.topics.approved and d["reason"] for d in dead)
+
+
+async def test_place_replace_cancel_and_a_redelivered_cancel(rig: Rig) -> None:
+    await rig.start_executor()
+    place = command_record(
+        ACCOUNT, "place", requester="t", created_at_us=now_us(), order=far_limit()
+    )
+    await rig.send(rig.encode(place))
+    placed = await _one_result(rig, place["command_id"])
+    assert placed["status"] == "placed"
+
+    cheaper = NewOrder.limit(far_limit().legs, Decimal("-0.50"))
+    replace = command_record(
+        ACCOUNT,
+        "replace",
+        requester="t",
+        created_at_us=now_us(),
+        order=cheaper,
+        order_id=placed["order_id"],
+    )
+    await rig.send(rig.encode(replace))
+    replaced = await _one_result(rig, replace["command_id"])
+    assert replaced["status"] == "replaced"
+    assert replaced["order_id"] != placed["order_id"]
+    [replacement] = await rig.orders_tagged(replace["command_id"])
+    assert replacement.id == replaced["order_id"]
+    assert replacement.price == Decimal("0.50")
+
+    cancel = command_record(
+        ACCOUNT, "cancel", requester="t", created_at_us=now_us(), order_id=replaced["order_id"]
+    )
+    await rig.send(rig.encode(cancel), rig.encode(cancel))  # delivered twice
+    cancelled = await _one_result(rig, cancel["command_id"])
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["order_status"] in ("Cancel Requested", "Cancelled")
