@@ -3,7 +3,8 @@
 The idempotency rule: an order goes out with ``external-identifier`` = the command id, and
 *before anything is sent* — on the first attempt, after a timeout, a 5xx or a lost response,
 and after a restart or a re-delivery — the executor looks for an order with that identifier
-among the account's orders of today (``/orders/live``: today's orders, any status). Found: the
+among the account's orders of today (``/orders/live``: today's orders, any status; for a
+command created before today also in the order history since its day). Found: the
 command's result is that order (``placed``/``replaced``); nothing is sent again. So a
 re-delivered command publishes the same result and never places a second order.
 
@@ -22,6 +23,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from adapters.tastytrade.backoff import Backoff
@@ -44,6 +46,10 @@ __all__ = ["ExecutionPolicy", "OrderExecutor", "now_micros"]
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 _CANCELLING = frozenset({OrderStatus.CANCELLED, OrderStatus.CANCEL_REQUESTED})
+
+
+def _utc_date(micros: int) -> date:
+    return datetime.fromtimestamp(micros / 1_000_000, UTC).date()
 
 
 def now_micros() -> int:
@@ -165,9 +171,18 @@ class OrderExecutor:
             raise _Outcome(self._done(command, done, found))
 
     async def _find(self, command: OrderCommand) -> Order | None:
-        for order in await self._orders.get_live_orders(command.account_number):
+        """The order tagged with the command id: among today's orders (``/orders/live``), and
+        for a command created before today (a late re-delivery) in the history since then."""
+        account = command.account_number
+        for order in await self._orders.get_live_orders(account):
             if order.external_identifier == command.command_id:
                 return order
+        created = _utc_date(command.created_at_us)
+        if created < _utc_date(self._clock()):
+            since = created - timedelta(days=1)  # the broker's day may start before UTC's
+            async for order in self._orders.iter_history(account, start_date=since):
+                if order.external_identifier == command.command_id:
+                    return order
         return None
 
     # --- cancel -------------------------------------------------------------------------------

@@ -24,12 +24,15 @@ ACCOUNT = "5WT00001"
 class FakeBroker:
     def __init__(self) -> None:
         self.orders: list[dict[str, Any]] = []
+        self.history: list[dict[str, Any]] = []
+        """Orders of earlier days: in ``GET /orders`` (history), not in ``/orders/live``."""
         self.faults: list[str] = []
+        self._ids = iter(range(1000, 10**6))
         self.writes = 0
 
     def _order(self, body: dict[str, Any]) -> dict[str, Any]:
         order = {
-            "id": 1000 + len(self.orders),
+            "id": next(self._ids),
             "account-number": ACCOUNT,
             "status": "Live",
             "order-type": body.get("order-type", "Limit"),
@@ -45,6 +48,10 @@ class FakeBroker:
         base = f"/accounts/{ACCOUNT}/orders"
         if request.method == "GET" and path == f"{base}/live":
             return httpx.Response(200, json={"data": {"items": self.orders}})
+        if request.method == "GET" and path == base:
+            page = {"per-page": 100, "page-offset": 0, "total-pages": 1, "total-items": 1}
+            items = self.history + self.orders
+            return httpx.Response(200, json={"data": {"items": items}, "pagination": page})
         if request.method == "GET" and path.startswith(base + "/"):
             order_id = int(path.rsplit("/", 1)[1])
             for order in self.orders:

@@ -155,3 +155,23 @@ async def test_cancel_of_unknown_order_is_rejected(rig: Rig) -> None:
     result = await rig.executor.execute(command("cancel", order_id=4242))
     assert result["status"] == "rejected"
     assert result["errors"][0]["code"] == "not_found"
+
+
+async def test_a_late_redelivery_finds_yesterdays_order_in_the_history(rig: Rig) -> None:
+    cmd = command(created_at_us=NOW_US - 30 * 3_600_000_000)  # created yesterday
+    old = rig.broker._order({"external-identifier": cmd.command_id})
+    rig.broker.orders.remove(old)
+    rig.broker.history.append({**old, "id": 77, "status": "Filled"})
+    result = await rig.executor.execute(cmd)
+    assert (result["status"], result["order_id"]) == ("placed", 77)
+    assert rig.broker.writes == 0
+
+
+async def test_todays_command_does_not_search_the_history(rig: Rig) -> None:
+    cmd = command()
+    old = rig.broker._order({"external-identifier": cmd.command_id})
+    rig.broker.orders.remove(old)
+    rig.broker.history.append(old)  # would be found, were the history searched
+    result = await rig.executor.execute(cmd)
+    assert rig.broker.writes == 1
+    assert result["order_id"] != old["id"]
