@@ -76,6 +76,10 @@ class FakeBroker:
                     }
                 },
             )
+        if request.method == "POST" and path == f"{base}/dry-run":
+            preview = {**json.loads(request.content), "status": "Received", "legs": []}
+            preview.update({"account-number": ACCOUNT})
+            return httpx.Response(201, json={"data": {"order": preview, "errors": []}})
         if request.method == "POST" and path == base:
             order = self._order(json.loads(request.content))
             if fault == "lost":

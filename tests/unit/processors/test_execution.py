@@ -175,3 +175,16 @@ async def test_todays_command_does_not_search_the_history(rig: Rig) -> None:
     result = await rig.executor.execute(cmd)
     assert rig.broker.writes == 1
     assert result["order_id"] != old["id"]
+
+
+@pytest.mark.parametrize(
+    ("faults", "status", "orders"), [([], "placed", 1), (["422"], "rejected", 0)]
+)
+async def test_dry_run_first_preflights_and_a_failed_preflight_places_nothing(
+    rig: Rig, faults: list[str], status: str, orders: int
+) -> None:
+    rig.broker.faults = faults
+    result = await rig.executor.execute(command(dry_run_first=True))
+    assert result["status"] == status
+    assert len(rig.broker.orders) == orders
+    assert rig.broker.writes == 1 + orders  # the dry-run, then the order if it passed
