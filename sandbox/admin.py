@@ -14,6 +14,11 @@ Every admin request needs the header ``X-Sandbox-Admin: <admin secret>`` (defaul
 ``POST /_sandbox/tokens/expire``             every access and quote token expires now
 ``POST /_sandbox/rest/fail``                 ``{"count", "kind": "429"|"500"|"timeout",
                                              "hang-seconds"?}`` the next N REST calls fail
+``POST /_sandbox/rest/delay-response``       ``{"seconds", "count"?, "path"?}`` the next N REST
+                                             calls (to ``path`` only, if given) take effect at
+                                             once; their response is held N seconds
+``POST /_sandbox/rest/lose-response``        ``{"count"?, "path"?}`` the next N REST calls take
+                                             effect; the connection closes with no response
 ``POST /_sandbox/fills/delay``               ``{"seconds"}`` orders going Live wait N s to fill
 ``POST /_sandbox/orders/reject``             ``{"count"?, "symbol"?, "reason"?}`` reject the
                                              next N orders / every order in a symbol
@@ -135,6 +140,14 @@ class SandboxAdmin:
             bounds.fault_count(count), kind, bounds.fault_seconds(hang_seconds, "hang-seconds")
         )
 
+    def delay_responses(self, seconds: float, count: int = 1, path: str | None = None) -> None:
+        self.faults.fault_responses(
+            bounds.fault_count(count), "delay", bounds.fault_seconds(seconds), _path(path)
+        )
+
+    def lose_responses(self, count: int = 1, path: str | None = None) -> None:
+        self.faults.fault_responses(bounds.fault_count(count), "lose", 0.0, _path(path))
+
     def delay_fills(self, seconds: float) -> None:
         self.faults.fill_delay = bounds.fault_seconds(seconds)
 
@@ -249,6 +262,14 @@ class SandboxAdmin:
         }
 
 
+def _path(raw: Any) -> str | None:
+    """An optional request path for a response fault: ``None`` or text starting with ``/``."""
+    path = bounds.text(raw, "path")
+    if path is not None and not path.startswith("/"):
+        raise bounds.InputError("path", "must start with '/'")
+    return path
+
+
 def _instant(raw: Any) -> datetime:
     """ISO-8601 text (``Z`` allowed; naive means UTC) as a datetime, else :class:`InputError`."""
     if not isinstance(raw, str):
@@ -313,6 +334,12 @@ def admin_routes(admin: SandboxAdmin) -> list[BaseRoute]:
             body.get("count", 1), str(_required(body, "kind")), body.get("hang-seconds", 30.0)
         )
 
+    async def delay_response(request: Request, body: dict[str, Any]) -> Any:
+        admin.delay_responses(_required(body, "seconds"), body.get("count", 1), body.get("path"))
+
+    async def lose_response(request: Request, body: dict[str, Any]) -> Any:
+        admin.lose_responses(body.get("count", 1), body.get("path"))
+
     async def delay(request: Request, body: dict[str, Any]) -> Any:
         admin.delay_fills(_required(body, "seconds"))
 
@@ -363,6 +390,8 @@ def admin_routes(admin: SandboxAdmin) -> list[BaseRoute]:
         Route("/_sandbox/streams/malformed", op(malformed), methods=["POST"]),
         Route("/_sandbox/tokens/expire", op(expire), methods=["POST"]),
         Route("/_sandbox/rest/fail", op(fail), methods=["POST"]),
+        Route("/_sandbox/rest/delay-response", op(delay_response), methods=["POST"]),
+        Route("/_sandbox/rest/lose-response", op(lose_response), methods=["POST"]),
         Route("/_sandbox/fills/delay", op(delay), methods=["POST"]),
         Route("/_sandbox/orders/reject", op(reject), methods=["POST", "DELETE"]),
         Route("/_sandbox/symbols/pause", op(pause), methods=["POST"]),

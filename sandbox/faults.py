@@ -2,6 +2,9 @@
 
 * REST failures: the next N REST calls (``/_sandbox`` excluded) answer 429, 500, or hang for a
   number of seconds (past the client's timeout) and then answer 504.
+* Ambiguous outcomes: the next N REST calls (optionally only those to one path) take effect at
+  once, but their response is held for a number of seconds (``delay``) or never sent — the
+  connection closes with no response (``lose``).
 * Fill delay: orders that go ``Live`` do not fill for N seconds.
 * Rejections: the next N routed orders, or every order in a symbol, are ``Rejected``.
 """
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 log = logging.getLogger(__name__)
 
 REST_FAULT_KINDS = ("429", "500", "timeout")
+RESPONSE_FAULT_KINDS = ("delay", "lose")
 
 
 @dataclass(frozen=True)
@@ -26,10 +30,24 @@ class RestFault:
         return {"429": 429, "500": 500}.get(self.kind, 504)
 
 
+@dataclass(frozen=True)
+class ResponseFault:
+    """A fault on the answer, not the request: the request is processed normally."""
+
+    kind: str  # "delay" | "lose"
+    seconds: float = 0.0
+    path: str | None = None
+    """Only requests to exactly this path (e.g. ``/accounts/5WT00001/orders``); ``None``: any."""
+
+    def matches(self, path: str) -> bool:
+        return self.path is None or self.path == path
+
+
 @dataclass
 class Faults:
     fill_delay: float = 0.0
     _rest: list[RestFault] = field(default_factory=list)
+    _responses: list[ResponseFault] = field(default_factory=list)
     _reject_next: int = 0
     _reject_reason: str = "Order rejected by the simulated venue"
     _reject_symbols: dict[str, str] = field(default_factory=dict)
@@ -54,6 +72,24 @@ class Faults:
 
     def pending_rest_faults(self) -> int:
         return len(self._rest)
+
+    def fault_responses(
+        self, count: int, kind: str, seconds: float = 0.0, path: str | None = None
+    ) -> None:
+        """Arm ``count`` response faults of ``kind`` (``delay``/``lose``), optionally per path."""
+        if kind not in RESPONSE_FAULT_KINDS:
+            raise ValueError(f"kind must be one of {RESPONSE_FAULT_KINDS}")
+        self._responses.extend(ResponseFault(kind, seconds, path) for _ in range(max(0, count)))
+        log.info("armed %d response fault(s) of kind %s path=%s", count, kind, path or "*")
+
+    def take_response_fault(self, path: str) -> ResponseFault | None:
+        """The first armed response fault for ``path`` (consumed), else ``None``."""
+        for index, fault in enumerate(self._responses):
+            if fault.matches(path):
+                del self._responses[index]
+                self._count(f"response-{fault.kind}")
+                return fault
+        return None
 
     # ----- orders ---------------------------------------------------------------------------
     def reject_orders(
@@ -87,6 +123,7 @@ class Faults:
         return {
             "fill-delay": self.fill_delay,
             "pending-rest-faults": [f.kind for f in self._rest],
+            "pending-response-faults": [f.kind for f in self._responses],
             "reject-next": self._reject_next,
             "reject-symbols": sorted(self._reject_symbols),
             "injected": dict(self.injected),
@@ -95,7 +132,8 @@ class Faults:
     def reset(self) -> None:
         self.fill_delay = 0.0
         self._rest.clear()
+        self._responses.clear()
         self.clear_rejections()
 
 
-__all__ = ["REST_FAULT_KINDS", "Faults", "RestFault"]
+__all__ = ["RESPONSE_FAULT_KINDS", "REST_FAULT_KINDS", "Faults", "ResponseFault", "RestFault"]

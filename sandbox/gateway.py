@@ -4,7 +4,9 @@
    Required" page. The documented ``<product>/<version>`` form is what clients should send,
    but the service evidently accepts what Tastytrade's own SDKs send (``tastytrade-sdk-js``,
    ``tastytrade-sdk-python``, no version), so only a missing or empty one is refused.
-2. Injected REST faults (429 / 500 / hang then 504), when armed by the admin API.
+2. Injected REST faults (429 / 500 / hang then 504), when armed by the admin API. Response
+   faults (``delay`` / ``lose``) act after the request passed every check below and was
+   processed: its answer is held, or the connection is closed with no answer at all.
 3. ``Accept-Version: YYYYMMDD`` older than the oldest supported (or not a date) → 406
    ``{"error":{"code":406,"message":"The requested version is not supported."}}``.
 4. ``Authorization: Bearer <access token>`` on everything except ``/oauth/token``,
@@ -24,11 +26,11 @@ import re
 from typing import Any
 
 from starlette.responses import HTMLResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.auth import TokenStore
 from sandbox.config import SandboxConfig
-from sandbox.faults import Faults
+from sandbox.faults import Faults, ResponseFault
 from sandbox.wire import error_response, json_response
 
 log = logging.getLogger(__name__)
@@ -62,7 +64,30 @@ class Gateway:
         if response is not None:
             await response(scope, receive, send)
             return
-        await self.app(scope, receive, send)
+        fault = self.faults.take_response_fault(scope["path"])
+        if fault is None:
+            await self.app(scope, receive, send)
+            return
+        await self._faulty_answer(fault, scope, receive, send)
+
+    async def _faulty_answer(
+        self, fault: ResponseFault, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Process the request at once; then hold its answer, or drop the connection."""
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
+        await self.app(scope, receive, hold)
+        if fault.kind == "delay":
+            log.info("holding the response to %s for %.1fs", scope["path"], fault.seconds)
+            await asyncio.sleep(fault.seconds)
+            for message in held:
+                await send(message)
+            return
+        log.info("losing the response to %s: closing the connection", scope["path"])
+        await _close_connection(send)
 
     async def _screen(self, scope: Scope) -> Response | None:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
@@ -110,6 +135,35 @@ class Gateway:
             )
         await asyncio.sleep(hang_seconds)
         return error_response(504, "gateway_timeout", "The upstream service timed out")
+
+
+def _cycle_of(send: Any, depth: int = 0) -> Any:
+    """The uvicorn request cycle (it owns the socket) behind ``send``, through the wrappers
+    Starlette's middleware put around it (closures over the inner ``send``)."""
+    owner = getattr(send, "__self__", None)
+    if owner is not None and hasattr(owner, "transport"):
+        return owner
+    if depth >= 6:
+        return None
+    for cell in getattr(send, "__closure__", None) or ():
+        inner = cell.cell_contents
+        if callable(inner):
+            found = _cycle_of(inner, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+async def _close_connection(send: Send) -> None:
+    """Abort the socket under this request and send nothing (no status line, no body)."""
+    cycle = _cycle_of(send)
+    if cycle is None:
+        raise RuntimeError("lose-response needs uvicorn's request cycle (no transport found)")
+    cycle.transport.abort()
+    for _ in range(3):  # let connection_lost mark the cycle disconnected: no 500 is attempted
+        await asyncio.sleep(0)
+    if hasattr(cycle, "disconnected"):
+        cycle.disconnected = True
 
 
 __all__ = ["Gateway"]

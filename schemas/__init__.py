@@ -35,6 +35,7 @@ from schemas.errors import (
 from schemas.registry import COMPATIBILITY, SchemaRegistry, register_all, subjects_of
 from schemas.topics import (
     ACCOUNT_TOPICS,
+    COMMAND_TOPICS,
     DLQ_SCHEMA_FILE,
     MARKET_TOPICS,
     TopicSpec,
@@ -50,6 +51,7 @@ from schemas.topics import (
 
 __all__ = [
     "ACCOUNT_TOPICS",
+    "COMMAND_TOPICS",
     "COMPATIBILITY",
     "DLQ_SCHEMA_FILE",
     "ENVELOPE_FIELDS",

@@ -2,7 +2,9 @@
 
 Schemas are read once and cached. Market schemas (namespace ``tastystream.md``) must start
 with the envelope (:func:`schemas.envelope.check_envelope`), account schemas (``tastystream.acct``)
-with the account envelope (:func:`schemas.account_envelope.check_account_envelope`); every schema must parse with
+with the account envelope (:func:`schemas.account_envelope.check_account_envelope`), command
+schemas (``tastystream.cmd``) with the command envelope
+(:func:`schemas.command_envelope.check_command_envelope`); every schema must parse with
 fastavro and document every field. Callers get fresh copies, so mutating one cannot poison
 the cache.
 """
@@ -18,6 +20,7 @@ from typing import Any, Final
 import fastavro
 
 from schemas.account_envelope import ACCOUNT_NAMESPACE, check_account_envelope
+from schemas.command_envelope import COMMAND_NAMESPACE, check_command_envelope
 from schemas.envelope import check_envelope
 from schemas.errors import SchemaContractError
 
@@ -63,6 +66,8 @@ def _load(file_name: str) -> dict[str, Any]:
         check_envelope(schema, origin=file_name)
     elif schema.get("namespace") == ACCOUNT_NAMESPACE:
         check_account_envelope(schema, origin=file_name)
+    elif schema.get("namespace") == COMMAND_NAMESPACE:
+        check_command_envelope(schema, origin=file_name)
     missing = _undocumented(schema, schema["name"])
     if missing:
         raise SchemaContractError(f"{file_name}: fields without doc: {', '.join(missing)}")

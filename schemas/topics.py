@@ -19,6 +19,7 @@ from schemas.catalog import load_schema, schema_text
 
 __all__ = [
     "ACCOUNT_TOPICS",
+    "COMMAND_TOPICS",
     "DLQ_PARTITIONS",
     "DLQ_RETENTION_MS",
     "DLQ_SCHEMA_FILE",
@@ -111,7 +112,7 @@ class TopicSpec:
     producer: str = "ingest.quotes"
     consumers: tuple[str, ...] = ("sinks.clickhouse",)
     area: str = "md"
-    """Topic area: ``md`` (market data) or ``acct`` (account events)."""
+    """Topic area: ``md`` (market data), ``acct`` (account events) or ``cmd`` (commands)."""
     schema_stem: str = ""
     """Schema file stem when it differs from ``stem`` (``account_order`` for ``order``)."""
 
@@ -213,6 +214,42 @@ ACCOUNT_TOPICS: Final[Mapping[str, TopicSpec]] = MappingProxyType(
             _account("AccountBalance", "balance", 3, 30),
             _account("Transaction", "transaction", 3, 365),
             _account("TradingStatus", "status", 3, 30),
+        )
+    }
+)
+
+
+def _command(event_type: str, stem: str, schema: str, producer: str, consumer: str) -> TopicSpec:
+    return TopicSpec(
+        event_type,
+        stem,
+        "",
+        3,
+        30 * _DAY_MS,
+        key_field="account_number",
+        producer=producer,
+        consumers=(consumer,),
+        area="cmd",
+        schema_stem=schema,
+    )
+
+
+#: The order flow, keyed by the topic's ``<name>`` part, every one keyed by account number:
+#: commands (``order``), the commands risk approved (``approved``, the executor's input) and
+#: the one terminal result of each command (``result``).
+COMMAND_TOPICS: Final[Mapping[str, TopicSpec]] = MappingProxyType(
+    {
+        s.stem: s
+        for s in (
+            _command("OrderCommand", "order", "order_command", "cli/api", "processors.risk"),
+            _command(
+                "OrderCommand",
+                "approved",
+                "order_command",
+                "processors.risk",
+                "processors.executor",
+            ),
+            _command("OrderResult", "result", "order_result", "processors.executor", "anyone"),
         )
     }
 )

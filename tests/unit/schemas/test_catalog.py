@@ -8,14 +8,15 @@ import pytest
 from schemas.catalog import SCHEMA_DIR, load_schema, schema_files, schema_text
 from schemas.envelope import ENVELOPE_FIELD_NAMES, ENVELOPE_FIELDS, IDENTITY_FIELDS, check_envelope
 from schemas.errors import SchemaContractError
-from schemas.topics import ACCOUNT_TOPICS, DLQ_SCHEMA_FILE, MARKET_TOPICS
+from schemas.topics import ACCOUNT_TOPICS, COMMAND_TOPICS, DLQ_SCHEMA_FILE, MARKET_TOPICS
 
 MARKET_FILES = sorted(spec.schema_file for spec in MARKET_TOPICS.values())
 ACCOUNT_FILES = sorted(spec.schema_file for spec in ACCOUNT_TOPICS.values())
+COMMAND_FILES = sorted({spec.schema_file for spec in COMMAND_TOPICS.values()})
 
 
 def test_every_market_event_type_has_its_schema_file() -> None:
-    assert set(schema_files()) == {*MARKET_FILES, *ACCOUNT_FILES, DLQ_SCHEMA_FILE}
+    assert set(schema_files()) == {*MARKET_FILES, *ACCOUNT_FILES, *COMMAND_FILES, DLQ_SCHEMA_FILE}
     assert len(MARKET_FILES) == 10
     assert len(ACCOUNT_FILES) == 5
 
