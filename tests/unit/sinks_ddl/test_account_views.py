@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -229,3 +230,9 @@ def test_latest_balances_and_the_ledger(chdb_target: ChdbTarget, db: str) -> Non
         ("5WT00001", "2026-01-02", "100.05", "-2.0000000002", "2")
     ]
     assert len(ACCOUNT_EXAMPLES) == 3
+
+
+def test_the_readme_shows_the_account_examples_as_tested() -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    for example in ACCOUNT_EXAMPLES:
+        assert example.sql + ";" in readme, example.title
