@@ -52,7 +52,7 @@ WHERE order_id IS NOT NULL;
 
 -- The newest snapshot time per account.
 CREATE VIEW IF NOT EXISTS ${database}.account_snapshots AS
-SELECT account_number, snapshot_id, ts, snapshot_positions, snapshot_orders, snapshot_balances
+SELECT account_number, snapshot_id, ts, source, snapshot_positions, snapshot_orders, snapshot_balances
 FROM ${database}.account_status FINAL
 WHERE origin = 'snapshot';
 

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from clickhouse_connect.driver.exceptions import DatabaseError
 
 from adapters.tastytrade import Backoff, Client
 from adapters.tastytrade.errors import ErrorStream
@@ -32,8 +33,16 @@ from sinks import BatchPolicy, ClickHouseSink, SinkConfig
 from tastystream.settings import KafkaSettings
 from tastystream.stack import StackConfig
 from tests.integration.client_sandbox.conftest import ACCOUNT, open_client, open_sandbox
-from tests.integration.sinks.stream import SinkWorld, drop_database, new_world, query
+from tests.integration.sinks.stream import (
+    Publisher,
+    SinkWorld,
+    drop_database,
+    new_world,
+    query,
+    read_topic,
+)
 from tests.support import eventually
+from tests.unit.sinks.account_records import AT, account_record, dec
 
 pytestmark = pytest.mark.integration
 
@@ -118,6 +127,13 @@ async def test_account_events_land_exactly_and_the_snapshot_heals_latest_state(
         AccountPublisher(kafka, codec, ids, producer_factory=producer) as publisher,
     ):
         sink_task = asyncio.create_task(sink.run(stop_sink))
+        # every partition of the five topics assigned before anything is produced
+        await eventually(
+            lambda: _true(len(sink.metrics().assigned) == 3 * len(topics)),
+            timeout=60,
+            interval=0.1,
+            message="sink partitions not assigned",
+        )
         errors = ErrorStream()
         factory = streamer_factory(
             client,
@@ -163,15 +179,23 @@ async def test_account_events_land_exactly_and_the_snapshot_heals_latest_state(
             db = world.database
 
             async def landed() -> bool:
-                with contextlib.suppress(Exception):
+                try:
                     snaps = await query(world, f"SELECT snapshot_id FROM {db}.account_snapshots")
                     txs = await query(
                         world, f"SELECT transaction_id FROM {db}.account_transactions FINAL"
                     )
-                    return (healed_id,) in snaps and {t.id for t in rest_txs} <= {t[0] for t in txs}
-                return False
+                except DatabaseError as exc:
+                    if "UNKNOWN_TABLE" in str(exc) or "UNKNOWN_DATABASE" in str(exc):
+                        return False  # not migrated yet
+                    raise
+                return (healed_id,) in snaps and {t.id for t in rest_txs} <= {t[0] for t in txs}
 
-            await eventually(landed, timeout=60, interval=0.5, message="account rows missing")
+            await eventually(
+                landed,
+                timeout=60,
+                interval=0.5,
+                message=f"account rows missing ({sink.metrics()})",
+            )
             await publisher.flush()
 
             # after the snapshot, latest_positions equals REST, decimals exact
@@ -262,3 +286,37 @@ def _scale10(value: Decimal | None) -> Decimal | None:
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_an_account_record_that_does_not_fit_is_dead_lettered(world: SinkWorld) -> None:
+    spec = ACCOUNT_TOPICS["balance"]
+    topic = f"{world.prefix}.{spec.name}"
+    good = account_record("balance", AT, currency="USD", cash_balance=dec("12.3456789012"))
+    # 39 digits at scale 10: valid Avro bytes, but no Decimal(38, 10) holds it
+    bad = account_record(
+        "balance", AT + 1, currency="EUR", cash_balance=(10**39).to_bytes(17, "big", signed=True)
+    )
+    config = SinkConfig(group_id=world.group, batch=BatchPolicy(max_rows=10, max_age_s=0.2))
+    stop = asyncio.Event()
+    async with ClickHouseSink(world.settings(), config=config, topics=[topic]) as sink:
+        task = asyncio.create_task(sink.run(stop))
+        async with Publisher(world) as pub:
+            sid = await pub.schema_id(topic, spec)
+            for record in (good, bad):
+                await pub.send_raw(topic, pub.codec.encode(sid, record), key=b"5WT00001")
+
+        async def settled() -> bool:
+            metrics = sink.metrics()
+            return metrics.total_dead_letters == 1 and sum(metrics.rows_inserted.values()) == 1
+
+        await eventually(settled, timeout=60, interval=0.2, message="not settled")
+        stop.set()
+        await asyncio.wait_for(task, 30)
+    rows = await query(
+        world, f"SELECT currency, toString(cash_balance) FROM {world.database}.account_balances"
+    )
+    assert rows == [("USD", "12.3456789012")]
+    letters = await read_topic(world.stack.kafka_bootstrap, f"{topic}.dlq")
+    assert len(letters) == 1
+    assert b"RecordViolatesTable" in letters[0].value
+    assert b"cash_balance" in letters[0].value
