@@ -2,7 +2,9 @@
 
 The sink reads each table's columns from ``system.columns`` at start-up and builds a
 :class:`TableLayout`: which record field feeds which column and how the value converts
-(``timestamp-micros`` longs → ``DateTime64(p)`` ticks, ``DateTime`` seconds, ``Date`` days).
+(``timestamp-micros`` longs → ``DateTime64(p)`` ticks, ``DateTime`` seconds, ``Date`` days;
+Avro ``date`` ints → ``Date``/``Date32`` days; Avro ``decimal`` bytes → exact ``Decimal(P, S)``
+of the same scale, and arrays of records → ``Array(Tuple(...))``, see :mod:`sinks.composite`).
 Columns computed by the table (``MATERIALIZED``, ``ALIAS``, ``EPHEMERAL``) are never sent; a
 ``DEFAULT`` column with no matching field is left to its default; any other column without a
 source is a :class:`TableMismatch` at start-up, not a surprise at 3 a.m.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
-__all__ = ["Composite", "composite_for", "decimal_scales", "split_top_level"]
+__all__ = ["Composite", "column_scale", "composite_for", "decimal_scales", "split_top_level"]
 
 _DECIMAL = re.compile(r"^Decimal\((\d+),\s*(\d+)\)$")
 _WRAPPER = re.compile(r"^(LowCardinality|Nullable)\((.*)\)$")
