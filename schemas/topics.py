@@ -188,16 +188,15 @@ MARKET_TOPICS: Final[Mapping[str, TopicSpec]] = MappingProxyType(
 _BY_TOPIC: Final = MappingProxyType({s.name: s for s in MARKET_TOPICS.values()})
 
 
-def _account(event_type: str, stem: str, partitions: int, days: int) -> TopicSpec:
+def _account(event_type: str, stem: str, table: str, partitions: int, days: int) -> TopicSpec:
     return TopicSpec(
         event_type,
         stem,
-        "",
+        table,
         partitions,
         days * _DAY_MS,
         key_field="account_number",
         producer="ingest.account",
-        consumers=(),
         area="acct",
         schema_stem=f"account_{stem}",
     )
@@ -209,11 +208,11 @@ ACCOUNT_TOPICS: Final[Mapping[str, TopicSpec]] = MappingProxyType(
     {
         s.stem: s
         for s in (
-            _account("Order", "order", 3, 30),
-            _account("CurrentPosition", "position", 3, 30),
-            _account("AccountBalance", "balance", 3, 30),
-            _account("Transaction", "transaction", 3, 365),
-            _account("TradingStatus", "status", 3, 30),
+            _account("Order", "order", "account_orders", 3, 30),
+            _account("CurrentPosition", "position", "account_positions", 3, 30),
+            _account("AccountBalance", "balance", "account_balances", 3, 30),
+            _account("Transaction", "transaction", "account_transactions", 3, 365),
+            _account("TradingStatus", "status", "account_status", 3, 30),
         )
     }
 )

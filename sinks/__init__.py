@@ -36,7 +36,7 @@ from sinks.metrics import SinkMetrics, SinkState
 from sinks.passthrough import FallbackReason
 from sinks.prepare import RecordViolatesTable, WrongRecordType
 from sinks.retry import Retrier
-from sinks.routes import Route, SinkConfig, routes_for
+from sinks.routes import Route, SinkConfig, routes_for, sink_topics
 from sinks.runner import main, run_sink
 
 __all__ = [
@@ -79,4 +79,5 @@ __all__ = [
     "resume_from",
     "routes_for",
     "run_sink",
+    "sink_topics",
 ]

@@ -254,7 +254,9 @@ class ClickHouseSink:
 
     async def _layout(self, route: Route) -> TableLayout:
         columns = await self._retry.call("describe", self._writer.columns, route.table)
-        return TableLayout.build(self._writer.database, route.table, columns, route.fields)
+        return TableLayout.build(
+            self._writer.database, route.table, columns, route.fields, route.spec.schema()
+        )
 
     async def stop(self) -> None:
         """Flush open batches (bounded by ``drain_timeout_s``), commit, close. Idempotent."""

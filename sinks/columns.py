@@ -2,7 +2,9 @@
 
 The sink reads each table's columns from ``system.columns`` at start-up and builds a
 :class:`TableLayout`: which record field feeds which column and how the value converts
-(``timestamp-micros`` longs → ``DateTime64(p)`` ticks, ``DateTime`` seconds, ``Date`` days).
+(``timestamp-micros`` longs → ``DateTime64(p)`` ticks, ``DateTime`` seconds, ``Date`` days;
+Avro ``date`` ints → ``Date``/``Date32`` days; Avro ``decimal`` bytes → exact ``Decimal(P, S)``
+of the same scale, and arrays of records → ``Array(Tuple(...))``, see :mod:`sinks.composite`).
 Columns computed by the table (``MATERIALIZED``, ``ALIAS``, ``EPHEMERAL``) are never sent; a
 ``DEFAULT`` column with no matching field is left to its default; any other column without a
 source is a :class:`TableMismatch` at start-up, not a surprise at 3 a.m.
@@ -21,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from sinks.composite import column_scale, composite_for, decimal_scales
 from sinks.errors import TableMismatch
 
 __all__ = ["Column", "ColumnPlan", "TableLayout", "parse_column_type"]
@@ -96,6 +99,8 @@ class ColumnPlan:
     bounds: tuple[int, int] | None = None
     """Inclusive (low, high) on the *source* values, checked column-wise by min/max."""
     members: frozenset[str] | None = None
+    each: bool = False
+    """Check every value in :meth:`column_ok` (composite columns: decimals, arrays)."""
 
     def column_ok(self, values: list[Any]) -> bool:
         """Cheap whole-column check; False means "look at the rows"."""
@@ -107,6 +112,8 @@ class ColumnPlan:
             present = values
         if not present:
             return True
+        if self.each:
+            return all(self.check(v) for v in present)
         if self.bounds is not None:
             try:
                 return bool(self.bounds[0] <= min(present) and max(present) <= self.bounds[1])
@@ -132,8 +139,31 @@ def parse_column_type(type_name: str) -> tuple[str, bool]:
     return inner, nullable
 
 
-def _plan(column: Column, source: str) -> ColumnPlan:
+def _avro_logical(avro_type: Any) -> str | None:
+    if isinstance(avro_type, list):
+        found = {_avro_logical(t) for t in avro_type} - {None}
+        return found.pop() if len(found) == 1 else None
+    if isinstance(avro_type, Mapping):
+        logical = avro_type.get("logicalType")
+        return str(logical) if logical is not None else None
+    return None
+
+
+def _plan(column: Column, source: str, logical: str | None = None) -> ColumnPlan:
     base, nullable = parse_column_type(column.type)
+    if (composite := composite_for(column.type)) is not None:
+        convert_one = composite.convert
+        return ColumnPlan(
+            column,
+            source,
+            lambda values: [convert_one(v) for v in values],
+            composite.check,
+            nullable,
+            each=True,
+        )
+    if logical == "date" and base in ("Date", "Date32"):
+        lo, hi = (0, 65_535) if base == "Date" else (-25_567, 120_529)
+        return ColumnPlan(column, source, _identity, _int_range(lo, hi), nullable, (lo, hi))
     if match := _DT64.match(base):
         precision = int(match.group(1))
         bounds = (_DT64_MIN_US, _DT64_MAX_US)
@@ -193,9 +223,22 @@ class TableLayout:
 
     @classmethod
     def build(
-        cls, database: str, table: str, columns: Sequence[Column], fields: Sequence[str]
+        cls,
+        database: str,
+        table: str,
+        columns: Sequence[Column],
+        fields: Sequence[str],
+        schema: Mapping[str, Any] | None = None,
     ) -> TableLayout:
-        """Map ``columns`` (in table order) onto the record ``fields`` of the topic's schema."""
+        """Map ``columns`` (in table order) onto the record ``fields`` of the topic's schema.
+
+        With the topic's ``schema``, Avro ``date`` fields feed ``Date``/``Date32`` columns as
+        days, and each ``Decimal`` column must have its Avro decimal's scale.
+        """
+        logical = {
+            str(f["name"]): _avro_logical(f.get("type")) for f in (schema or {}).get("fields", [])
+        }
+        scales = decimal_scales(schema or {})
         if not columns:
             raise TableMismatch(f"table {database}.{table} does not exist or has no columns")
         available = set(fields)
@@ -210,7 +253,13 @@ class TableLayout:
                     continue
                 missing.append(f"{column.name} {column.type}")
                 continue
-            plans.append(_plan(column, source))
+            scale = column_scale(column.type)
+            if schema is not None and scale is not None and scales.get(source) != scale:
+                raise TableMismatch(
+                    f"{database}.{table}: column {column.name} {column.type} is not fed by an"
+                    f" Avro decimal of scale {scale} (field {source}: {scales.get(source)})"
+                )
+            plans.append(_plan(column, source, logical.get(source)))
         if missing:
             raise TableMismatch(
                 f"{database}.{table}: no record field feeds column(s) {', '.join(missing)}"

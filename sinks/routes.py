@@ -1,9 +1,11 @@
 """Which topics the sink consumes, where each one goes, and the sink's tunables.
 
-By default the sink consumes every market topic of :data:`schemas.MARKET_TOPICS`. A topic list
-can be injected (tests, partial deployments); each name must be a market topic name or end with
-one after a ``.`` (``it-3f9c.tt.md.quote.v1``), which picks its schema and table, and its dead
-letters go to ``<name>.dlq``.
+By default the sink consumes every market topic of :data:`schemas.MARKET_TOPICS`; the account
+topics of :data:`schemas.ACCOUNT_TOPICS` (``tt.acct.*``, tables ``account_*``) when asked for
+(:func:`sink_topics`: the pipeline does when ``TT_ACCOUNTS`` names accounts, which is when those
+topics exist). A topic list can be injected (tests, partial deployments); each name must be a
+market or account topic name or end with one after a ``.`` (``it-3f9c.tt.md.quote.v1``), which
+picks its schema and table, and its dead letters go to ``<name>.dlq``.
 """
 
 from __future__ import annotations
@@ -11,15 +13,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from schemas import MARKET_TOPICS, TopicSpec, dlq_topic
+from schemas import ACCOUNT_TOPICS, MARKET_TOPICS, TopicSpec, dlq_topic
 from sinks.batch import BatchPolicy
 
-__all__ = ["Route", "SinkConfig", "routes_for"]
+__all__ = ["Route", "SinkConfig", "routes_for", "sink_topics"]
 
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """One consumed topic: its market spec (schema, table) and its dead-letter topic."""
+    """One consumed topic: its spec (schema, table) and its dead-letter topic."""
 
     topic: str
     spec: TopicSpec
@@ -37,16 +39,23 @@ class Route:
         return tuple(str(f["name"]) for f in self.spec.schema()["fields"])
 
 
+def sink_topics(*, accounts: bool) -> list[str]:
+    """The topics the sink consumes: every market topic, and every account topic if
+    ``accounts`` (only then do they exist)."""
+    specs = [*MARKET_TOPICS.values(), *(ACCOUNT_TOPICS.values() if accounts else ())]
+    return [s.name for s in specs]
+
+
 def routes_for(topics: Sequence[str] | None = None) -> dict[str, Route]:
     """Topic name → route; ``None`` means every market topic. ValueError for an unknown name."""
-    specs = list(MARKET_TOPICS.values())
     if topics is None:
-        return {s.name: Route(s.name, s) for s in specs}
+        return {s.name: Route(s.name, s) for s in MARKET_TOPICS.values()}
+    specs = [*MARKET_TOPICS.values(), *ACCOUNT_TOPICS.values()]
     routes: dict[str, Route] = {}
     for topic in topics:
         match = next((s for s in specs if topic == s.name or topic.endswith("." + s.name)), None)
         if match is None:
-            raise ValueError(f"{topic!r} is not a market topic (nor ends with one)")
+            raise ValueError(f"{topic!r} is not a market or account topic (nor ends with one)")
         routes[topic] = Route(topic, match)
     if not routes:
         raise ValueError("the sink needs at least one topic")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from sinks.clickhouse import ClickHouseSink
-from sinks.routes import SinkConfig
+from sinks.routes import SinkConfig, sink_topics
 from tastystream.settings import Settings
 
 __all__ = ["main", "run_sink"]
@@ -27,10 +27,13 @@ async def run_sink(
 ) -> None:
     """Run the ClickHouse sink until ``stop`` is set (or the task is cancelled), then drain.
 
-    ``topics`` defaults to every market topic; ``config`` to :class:`SinkConfig` defaults
+    ``topics`` defaults to every market topic, and every account topic when ``TT_ACCOUNTS``
+    names accounts (:func:`sinks.routes.sink_topics`); ``config`` to :class:`SinkConfig` defaults
     (its ``group_id`` is replaced by ``group_id``).
     """
     cfg = replace(config or SinkConfig(), group_id=group_id)
+    if topics is None:
+        topics = sink_topics(accounts=bool(settings.tastytrade.accounts))
     async with ClickHouseSink(settings, config=cfg, topics=topics) as sink:
         await sink.run(stop)
 

@@ -31,6 +31,7 @@ from schemas.registry import SchemaRegistry, register_all, subjects_of
 from schemas.topic_admin import Replication, ensure_topics, topics_for
 from schemas.topics import ACCOUNT_TOPICS, MARKET_TOPICS, TopicSpec
 from sinks.clickhouse import ClickHouseSink
+from sinks.routes import sink_topics
 from tastystream.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,9 @@ async def run_pipeline(
         async with (
             Client.from_settings(settings.tastytrade, errors=errors) as client,
             MarketPublisher(settings.kafka, codec, ids) as publisher,
-            ClickHouseSink(settings) as sink,
+            ClickHouseSink(
+                settings, topics=sink_topics(accounts=bool(settings.tastytrade.accounts))
+            ) as sink,
             contextlib.AsyncExitStack() as stack,
         ):
             ingestor = QuoteIngestor(

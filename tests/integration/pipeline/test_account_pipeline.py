@@ -6,8 +6,11 @@ import asyncio
 import contextlib
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
+import clickhouse_connect
 import pytest
+from clickhouse_connect.driver.exceptions import DatabaseError
 from pydantic import SecretStr
 
 from sandbox.config import SandboxConfig
@@ -78,6 +81,24 @@ async def test_run_ingests_the_configured_accounts(stack_config: StackConfig) ->
 
         await eventually(snapshots_acked, timeout=60, interval=0.1)
         assert account.state == "running"
+        # the sink consumes the account topics too: both snapshots land in ClickHouse
+        assert ACCOUNT_TOPICS["status"].name in pipeline.sink.routes
+        db = settings.clickhouse.database
+
+        async def snapshots_in_clickhouse() -> bool:
+            rows = await _query(
+                stack_config,
+                f"SELECT DISTINCT account_number FROM {db}.account_snapshots"
+                f" WHERE source = 'account:sandbox'",
+            )
+            return {r[0] for r in rows} == {"5WT00001", "5WT00002"}
+
+        await eventually(
+            snapshots_in_clickhouse,
+            timeout=60,
+            interval=0.5,
+            message=f"account snapshots not in ClickHouse ({pipeline.sink.metrics()})",
+        )
     finally:
         stop.set()
         with contextlib.suppress(Exception):
@@ -87,3 +108,23 @@ async def test_run_ingests_the_configured_accounts(stack_config: StackConfig) ->
     assert task.exception() is None
     assert account.state == "stopped"
     assert publisher.metrics.failed == {}
+
+
+async def _query(stack: StackConfig, sql: str) -> list[tuple[Any, ...]]:
+    def run() -> list[tuple[Any, ...]]:
+        client = clickhouse_connect.get_client(
+            dsn=stack.clickhouse_url,
+            password=stack.clickhouse_password,
+            autogenerate_session_id=False,
+        )
+        try:
+            return [tuple(r) for r in client.query(sql).result_rows]
+        finally:
+            client.close()
+
+    try:
+        return await asyncio.to_thread(run)
+    except DatabaseError as exc:
+        if "UNKNOWN_DATABASE" in str(exc) or "UNKNOWN_TABLE" in str(exc):
+            return []  # not migrated yet
+        raise
