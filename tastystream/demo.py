@@ -92,12 +92,13 @@ class Progress:
             "event type",
             "events/s",
             "received",
+            "repeats skipped",
             "acked to Kafka",
             "inserted by the sink",
         ):
             table.add_column(column, justify="left" if column == "event type" else "right")
         if self.pipeline is None:
-            table.add_row("starting…", "", "", "", "")
+            table.add_row("starting…", "", "", "", "", "")
             return table
         ing, pub, sink = (
             self.pipeline.ingestor,
@@ -111,6 +112,7 @@ class Progress:
                 event_type,
                 f"{self._rates.get(event_type, 0.0):,.0f}",
                 f"{ing.metrics.received[event_type]:,}",
+                f"{ing.metrics.duplicates[event_type]:,}",
                 f"{pub.metrics.acked[event_type]:,}",
                 f"{sink.rows_inserted.get(spec.table, 0):,}",
             )
@@ -122,6 +124,7 @@ class Progress:
             f"sink lag {sink.total_lag:,}",
             f"in flight {pub.metrics.in_flight:,}",
             f"dropped {ing.metrics.dropped:,}",
+            f"not normalized {ing.metrics.normalize_failures:,}",
             f"dead letters {sink.total_dead_letters:,}",
             f"reconnects {ing.metrics.reconnects}",
             f"state {ing.state}/{sink.state}",
