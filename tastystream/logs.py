@@ -141,6 +141,10 @@ def configure_logging(
     root.setLevel(level.upper() if level.upper() != "TRACE" else TRACE)
     for noisy in ("aiokafka", "kafka", "httpx", "httpcore", "websockets", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # its connection warnings repeat what the CLI's one error line says (shown with DEBUG)
+    chatty = logging.ERROR if root.level > logging.DEBUG else root.level
+    for repeating in ("clickhouse_connect", "urllib3"):
+        logging.getLogger(repeating).setLevel(chatty)
     return redaction
 
 

@@ -31,7 +31,9 @@ from schemas.registry import SchemaRegistry, register_all, subjects_of
 from schemas.topic_admin import Replication, ensure_topics, topics_for
 from schemas.topics import ACCOUNT_TOPICS, MARKET_TOPICS, TopicSpec
 from sinks.clickhouse import ClickHouseSink
-from tastystream.settings import Settings
+from sinks.connection import client_for
+from tastystream.failures import clickhouse_failure
+from tastystream.settings import ClickHouseSettings, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +84,29 @@ async def tastytrade_session(
         yield client.rest, client.dxlink
 
 
+def check_clickhouse(cfg: ClickHouseSettings) -> None:
+    """One query before anything starts: refused credentials or an unreachable server fail the
+    start with a :class:`Failure` naming the fix (the sink would otherwise retry them)."""
+    try:
+        client = client_for(cfg)
+        try:
+            client.query("SELECT 1")
+        finally:
+            client.close()
+    except Exception as exc:
+        known = clickhouse_failure(exc, cfg)
+        if known is None:
+            raise
+        raise known from exc
+
+
+async def check_accounts(rest: Rest, accounts: tuple[str, ...]) -> None:
+    """Each of ``TT_ACCOUNTS`` is one the credentials can see (403/404 otherwise: AuthError or
+    NotFound naming the account's path, which the CLI tells as such)."""
+    for number in accounts:
+        await rest.accounts.get(number)
+
+
 def account_config(settings: Settings, source: str) -> AccountIngestConfig:
     """The account ingestor's config; its source label is ``account:<upstream>``."""
     tt = settings.tastytrade
@@ -127,6 +152,7 @@ async def run_pipeline(
             loop.add_signal_handler(sig, stop.set)
     try:
         codec, ids = await prepare_contract(settings)
+        await asyncio.to_thread(check_clickhouse, settings.clickhouse)
         errors = ErrorStream()
         clock = now_ms or (lambda: int(time.time() * 1000))
         async with (
@@ -135,6 +161,7 @@ async def run_pipeline(
             ClickHouseSink(settings) as sink,
             contextlib.AsyncExitStack() as stack,
         ):
+            await check_accounts(client.rest, settings.tastytrade.accounts)
             ingestor = QuoteIngestor(
                 ingest_config(settings, source),
                 client.rest,
@@ -186,6 +213,8 @@ async def run_pipeline(
 __all__ = [
     "Pipeline",
     "account_config",
+    "check_accounts",
+    "check_clickhouse",
     "ingest_config",
     "prepare_contract",
     "run_pipeline",
