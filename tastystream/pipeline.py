@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from adapters.tastytrade.client import Client
 from adapters.tastytrade.dxlink import DXLinkStreamer
-from adapters.tastytrade.errors import ErrorStream
+from adapters.tastytrade.errors import ErrorStream, TransportError
 from adapters.tastytrade.rest import Rest
 from ingest.account import AccountIngestConfig, AccountIngestor, streamer_factory
 from ingest.account_publisher import AccountPublisher
@@ -100,11 +100,18 @@ def check_clickhouse(cfg: ClickHouseSettings) -> None:
         raise known from exc
 
 
-async def check_accounts(rest: Rest, accounts: tuple[str, ...]) -> None:
-    """Each of ``TT_ACCOUNTS`` is one the credentials can see (403/404 otherwise: AuthError or
-    NotFound naming the account's path, which the CLI tells as such)."""
-    for number in accounts:
-        await rest.accounts.get(number)
+async def check_tastytrade(rest: Rest, accounts: tuple[str, ...], budget_s: float) -> None:
+    """Log in and look at each of ``TT_ACCOUNTS`` once, within ``budget_s``, before anything
+    streams: refused credentials raise :class:`AuthError`, an account the login cannot see
+    AuthError/NotFound naming its path, no answer a :class:`TransportError` — each told by the
+    CLI in one line, instead of streams retrying them for ever."""
+    try:
+        async with asyncio.timeout(budget_s):
+            await rest.customers.me()
+            for number in accounts:
+                await rest.accounts.get(number)
+    except TimeoutError as exc:
+        raise TransportError(f"no answer within {budget_s:.0f}s") from exc
 
 
 def account_config(settings: Settings, source: str) -> AccountIngestConfig:
@@ -161,7 +168,8 @@ async def run_pipeline(
             ClickHouseSink(settings) as sink,
             contextlib.AsyncExitStack() as stack,
         ):
-            await check_accounts(client.rest, settings.tastytrade.accounts)
+            tt = settings.tastytrade
+            await check_tastytrade(client.rest, tt.accounts, tt.request_timeout_s)
             ingestor = QuoteIngestor(
                 ingest_config(settings, source),
                 client.rest,
@@ -213,8 +221,8 @@ async def run_pipeline(
 __all__ = [
     "Pipeline",
     "account_config",
-    "check_accounts",
     "check_clickhouse",
+    "check_tastytrade",
     "ingest_config",
     "prepare_contract",
     "run_pipeline",
