@@ -143,7 +143,8 @@ def configure_logging(
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     # its connection warnings repeat what the CLI's one error line says (shown with DEBUG)
     chatty = logging.ERROR if root.level > logging.DEBUG else root.level
-    for repeating in ("clickhouse_connect", "urllib3"):
+    # (urllib3.connectionpool: clickhouse_connect resets "urllib3" itself when imported)
+    for repeating in ("clickhouse_connect", "urllib3.connectionpool"):
         logging.getLogger(repeating).setLevel(chatty)
     return redaction
 
