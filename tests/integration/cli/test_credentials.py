@@ -9,7 +9,7 @@ import pytest
 
 from sandbox.config import DEFAULT_CLIENT_SECRET, DEFAULT_OTHER_ACCOUNT, DEFAULT_REFRESH_TOKEN
 from tastystream.stack import StackConfig
-from tests.integration.cli.console import Outcome, tastystream
+from tests.integration.cli.console import Outcome, clean_env, tastystream
 from tests.support import free_port
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,7 @@ def _run(cwd: Path, stack: StackConfig, sandbox_url: str, **overrides: str) -> O
         "TT_REQUEST_TIMEOUT_S": "5",
         "KAFKA_CLIENT_ID": f"cli-{free_port()}",
     }
-    return tastystream(cwd, "run", timeout=90, **{**settings, **overrides})
+    return tastystream(cwd, "run", timeout=90, env=clean_env(cwd, **{**settings, **overrides}))
 
 
 def test_refused_credentials_are_told_as_such(
