@@ -9,6 +9,7 @@ traceback only with ``--debug`` or ``LOG_LEVEL=DEBUG``.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import sys
 import traceback
@@ -230,8 +231,16 @@ def sandbox(
         state_file=state,
         clock_speed=clock_speed,
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(sandbox_main(config))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(sandbox_main(config))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise fail(
+            f"port {port} on {host} is in use by another process — stop it or choose another"
+            " with --port (0 = any free port)"
+        ) from exc
 
 
 # ------------------------------------------------------------------------- run/demo

@@ -68,6 +68,14 @@ def test_kafka_unreachable(tmp_path: Path, stack_config: StackConfig, sandbox_ur
     outcome.assert_failed(1, f"Kafka at {bootstrap} is unreachable", "KAFKA_BOOTSTRAP")
 
 
+def test_clickhouse_unreachable(
+    tmp_path: Path, stack_config: StackConfig, sandbox_url: str
+) -> None:
+    away = f"http://127.0.0.1:{free_port()}"
+    outcome = _run(tmp_path, stack_config, sandbox_url, CLICKHOUSE_URL=away)
+    outcome.assert_failed(1, f"ClickHouse at {away} is unreachable", "CLICKHOUSE_URL")
+
+
 def test_a_wrong_clickhouse_password(
     tmp_path: Path, stack_config: StackConfig, sandbox_url: str
 ) -> None:

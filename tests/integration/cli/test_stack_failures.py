@@ -65,3 +65,8 @@ def test_a_missing_java_or_maven_says_what_to_install(
     finally:
         down = tastystream(tmp_path, "stack", "down", env=env)
         assert down.code == 0, down.stderr
+
+
+def test_a_sandbox_on_a_taken_port(tmp_path: Path, taken_port: int) -> None:
+    outcome = tastystream(tmp_path, "sandbox", "--port", str(taken_port))
+    outcome.assert_failed(1, f"port {taken_port} on 127.0.0.1 is in use", "--port")
