@@ -162,14 +162,14 @@ async def run_pipeline(
         await asyncio.to_thread(check_clickhouse, settings.clickhouse)
         errors = ErrorStream()
         clock = now_ms or (lambda: int(time.time() * 1000))
-        async with (
-            Client.from_settings(settings.tastytrade, errors=errors) as client,
-            MarketPublisher(settings.kafka, codec, ids) as publisher,
-            ClickHouseSink(settings) as sink,
-            contextlib.AsyncExitStack() as stack,
-        ):
-            tt = settings.tastytrade
+        async with contextlib.AsyncExitStack() as stack:  # closed in reverse: sink first
+            client = await stack.enter_async_context(
+                Client.from_settings(settings.tastytrade, errors=errors)
+            )
+            tt = settings.tastytrade  # the login is checked before anything else starts
             await check_tastytrade(client.rest, tt.accounts, tt.request_timeout_s)
+            publisher = await stack.enter_async_context(MarketPublisher(settings.kafka, codec, ids))
+            sink = await stack.enter_async_context(ClickHouseSink(settings))
             ingestor = QuoteIngestor(
                 ingest_config(settings, source),
                 client.rest,
