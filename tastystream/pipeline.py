@@ -32,6 +32,7 @@ from schemas.topic_admin import Replication, ensure_topics, topics_for
 from schemas.topics import ACCOUNT_TOPICS, MARKET_TOPICS, TopicSpec
 from sinks.clickhouse import ClickHouseSink
 from sinks.connection import client_for
+from sinks.routes import SinkConfig
 from tastystream.failures import clickhouse_failure
 from tastystream.settings import ClickHouseSettings, Settings
 
@@ -146,8 +147,11 @@ async def run_pipeline(
     on_ready: Callable[[Pipeline], None] | None = None,
     drain_timeout_s: float = 30.0,
     now_ms: Callable[[], int] | None = None,
+    sink_config: SinkConfig | None = None,
 ) -> None:
     """Run until ``stop`` is set (or SIGINT/SIGTERM when ``stop`` is None).
+
+    ``sink_config`` overrides the sink's defaults (tests give each run its own consumer group).
 
     ``now_ms`` is the clock candle backfill counts back from (the wall clock by default; the
     sandbox's simulated clock when it runs shifted or accelerated)."""
@@ -169,7 +173,7 @@ async def run_pipeline(
             tt = settings.tastytrade  # the login is checked before anything else starts
             await check_tastytrade(client.rest, tt.accounts, tt.request_timeout_s)
             publisher = await stack.enter_async_context(MarketPublisher(settings.kafka, codec, ids))
-            sink = await stack.enter_async_context(ClickHouseSink(settings))
+            sink = await stack.enter_async_context(ClickHouseSink(settings, config=sink_config))
             ingestor = QuoteIngestor(
                 ingest_config(settings, source),
                 client.rest,

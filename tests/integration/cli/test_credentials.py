@@ -24,7 +24,7 @@ def _run(cwd: Path, stack: StackConfig, sandbox_url: str, **overrides: str) -> O
         "CLICKHOUSE_URL": stack.clickhouse_url,
         "CLICKHOUSE_PASSWORD": stack.clickhouse_password,
         "TT_BASE_URL": sandbox_url,
-        "TT_STREAMER_URL": sandbox_url.replace("http", "ws"),
+        "TT_STREAMER_URL": sandbox_url.replace("http", "ws") + "/streamer",
         "TT_CLIENT_SECRET": DEFAULT_CLIENT_SECRET,
         "TT_REFRESH_TOKEN": DEFAULT_REFRESH_TOKEN,
         "TT_SYMBOLS": "SPY",
