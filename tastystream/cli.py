@@ -1,22 +1,37 @@
 """The ``tastystream`` console script: thin subcommands over settings + components.
 
 Each command parses settings once, configures logging once, builds what it needs, runs it
-with ``asyncio.run`` and tears it down in ``finally``.
+with ``asyncio.run`` and tears it down in ``finally``. Failures are told at one place,
+:func:`run_cli`: one line on stderr and an exit code (:mod:`tastystream.failures`); the
+traceback only with ``--debug`` or ``LOG_LEVEL=DEBUG``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import sys
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from tastystream import __version__
+from tastystream.failures import (
+    EXIT_CODES_HELP,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    Failure,
+    explain,
+    usage,
+)
 from tastystream.logs import configure_logging
 from tastystream.settings import Settings
 
@@ -25,7 +40,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="tastystream",
-    help="Event-sourced streaming pipeline around the Tastytrade API.",
+    help="Event-sourced streaming pipeline around the Tastytrade API.\n\n" + EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -41,9 +56,23 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 logger = logging.getLogger("tastystream")
 
 
+@dataclass
+class _Invocation:
+    """What the error edge needs to know about this run: tracebacks wanted, and the settings
+    (for the addresses its messages name)."""
+
+    debug: bool = False
+    settings: Settings | None = None
+
+
+_invocation = _Invocation()
+
+
 def bootstrap(quiet: bool = False) -> Settings:
     """Parse settings once and configure logging once (secrets registered for redaction)."""
     settings = Settings.load()
+    _invocation.settings = settings
+    _invocation.debug = _invocation.debug or settings.log.level in ("DEBUG", "TRACE")
     secrets = [
         settings.tastytrade.client_secret.get_secret_value(),
         settings.tastytrade.refresh_token.get_secret_value(),
@@ -55,15 +84,18 @@ def bootstrap(quiet: bool = False) -> Settings:
     return settings
 
 
-def fail(message: str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-    return typer.Exit(code)
+def fail(message: str, code: int = EXIT_FAILURE) -> Failure:
+    return Failure(message, code)
 
 
 @app.callback()
 def _root(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback when a command fails.")
+    ] = False,
 ) -> None:
+    _invocation.debug = _invocation.debug or debug
     if version:
         console.print(f"tastystream {__version__}")
         raise typer.Exit(0)
@@ -123,7 +155,7 @@ def stack_status(directory: DirOption = None) -> None:
     statuses = asyncio.run(stack.status())
     console.print(status_table(statuses))
     if any(s.state is ServiceState.CRASHED for s in statuses):
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_FAILURE)
 
 
 # ------------------------------------------------------------------------------ sql
@@ -199,8 +231,16 @@ def sandbox(
         state_file=state,
         clock_speed=clock_speed,
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(sandbox_main(config))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(sandbox_main(config))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise fail(
+            f"port {port} on {host} is in use by another process — stop it or choose another"
+            " with --port (0 = any free port)"
+        ) from exc
 
 
 # ------------------------------------------------------------------------- run/demo
@@ -226,8 +266,37 @@ def demo(
     raise typer.Exit(asyncio.run(run_demo(settings, duration=duration, console=console)))
 
 
+def _report(failure: Failure, exc: BaseException | None) -> int:
+    if exc is not None and _invocation.debug:
+        traceback.print_exception(exc)
+    sys.stderr.write(f"error: {failure.message}\n")
+    sys.stderr.flush()
+    return failure.exit_code
+
+
+def run_cli(args: Sequence[str] | None = None) -> int:
+    """Run one command line; every failure ends as one line on stderr and an exit code."""
+    try:
+        result = app(args=args, prog_name="tastystream", standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # a bare group: its help, as `--help` would show it
+        exc.show()
+        return exc.exit_code
+    except UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx is not None else "tastystream"
+        return _report(usage(f"{exc.format_message()} — see `{where} --help`"), None)
+    except ClickException as exc:
+        return _report(Failure(exc.format_message(), exc.exit_code), None)
+    except typer.Abort:
+        return _report(Failure("interrupted", EXIT_INTERRUPTED), None)
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        return _report(explain(exc, _invocation.settings), exc)
+    return result if isinstance(result, int) else 0
+
+
 def main() -> None:
-    app()
+    sys.exit(run_cli())
 
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run_cli"]

@@ -25,7 +25,7 @@ from sinks.ddl.examples import EXAMPLES
 from tastystream.pipeline import Pipeline, run_pipeline
 from tastystream.settings import Settings
 from tastystream.sql import QueryFailed, QueryResult, render, run_query
-from tastystream.stack import LocalStack, StackConfig, StackError
+from tastystream.stack import LocalStack, StackConfig
 from tastystream.stack.render import status_table
 
 DEMO_SYMBOLS = ("SPY", "AAPL", "QQQ", "SPX", "/ES", "BTC/USD")
@@ -139,11 +139,8 @@ async def run_demo(settings: Settings, *, duration: float | None, console: Conso
         )
     )
     console.print("[bold]1/4[/] local stack (Kafka, schema registry, ClickHouse)…")
-    try:
-        console.print(status_table(await stack.up()))
-    except StackError as exc:
-        console.print(f"[bold red]stack failed:[/] {exc}")
-        return 1
+    # a StackError (port in use, no Java …) goes to the CLI's edge: one line, exit 1
+    console.print(status_table(await stack.up()))
     console.print("[bold]2/4[/] sandbox (simulated Tastytrade)…")
     # outside US regular hours the simulated clock starts inside the latest session, so every
     # instrument moves (equities freeze while their market is closed, as the real ones do)

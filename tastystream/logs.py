@@ -141,6 +141,11 @@ def configure_logging(
     root.setLevel(level.upper() if level.upper() != "TRACE" else TRACE)
     for noisy in ("aiokafka", "kafka", "httpx", "httpcore", "websockets", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # its connection warnings repeat what the CLI's one error line says (shown with DEBUG)
+    chatty = logging.ERROR if root.level > logging.DEBUG else root.level
+    # (urllib3.connectionpool: clickhouse_connect resets "urllib3" itself when imported)
+    for repeating in ("clickhouse_connect", "urllib3.connectionpool"):
+        logging.getLogger(repeating).setLevel(chatty)
     return redaction
 
 

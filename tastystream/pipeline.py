@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from adapters.tastytrade.client import Client
 from adapters.tastytrade.dxlink import DXLinkStreamer
-from adapters.tastytrade.errors import ErrorStream
+from adapters.tastytrade.errors import ErrorStream, TransportError
 from adapters.tastytrade.rest import Rest
 from ingest.account import AccountIngestConfig, AccountIngestor, streamer_factory
 from ingest.account_publisher import AccountPublisher
@@ -31,8 +31,10 @@ from schemas.registry import SchemaRegistry, register_all, subjects_of
 from schemas.topic_admin import Replication, ensure_topics, topics_for
 from schemas.topics import ACCOUNT_TOPICS, MARKET_TOPICS, TopicSpec
 from sinks.clickhouse import ClickHouseSink
-from sinks.routes import sink_topics
-from tastystream.settings import Settings
+from sinks.connection import client_for
+from sinks.routes import SinkConfig, sink_topics
+from tastystream.failures import clickhouse_failure
+from tastystream.settings import ClickHouseSettings, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +85,36 @@ async def tastytrade_session(
         yield client.rest, client.dxlink
 
 
+def check_clickhouse(cfg: ClickHouseSettings) -> None:
+    """One query before anything starts: refused credentials or an unreachable server fail the
+    start with a :class:`Failure` naming the fix (the sink would otherwise retry them)."""
+    try:
+        client = client_for(cfg)
+        try:
+            client.query("SELECT 1")
+        finally:
+            client.close()
+    except Exception as exc:
+        known = clickhouse_failure(exc, cfg)
+        if known is None:
+            raise
+        raise known from exc
+
+
+async def check_tastytrade(rest: Rest, accounts: tuple[str, ...], budget_s: float) -> None:
+    """Log in and look at each of ``TT_ACCOUNTS`` once, within ``budget_s``, before anything
+    streams: refused credentials raise :class:`AuthError`, an account the login cannot see
+    AuthError/NotFound naming its path, no answer a :class:`TransportError` — each told by the
+    CLI in one line, instead of streams retrying them for ever."""
+    try:
+        async with asyncio.timeout(budget_s):
+            await rest.customers.me()
+            for number in accounts:
+                await rest.accounts.get(number)
+    except TimeoutError as exc:
+        raise TransportError(f"no answer within {budget_s:.0f}s") from exc
+
+
 def account_config(settings: Settings, source: str) -> AccountIngestConfig:
     """The account ingestor's config; its source label is ``account:<upstream>``."""
     tt = settings.tastytrade
@@ -115,8 +147,11 @@ async def run_pipeline(
     on_ready: Callable[[Pipeline], None] | None = None,
     drain_timeout_s: float = 30.0,
     now_ms: Callable[[], int] | None = None,
+    sink_config: SinkConfig | None = None,
 ) -> None:
     """Run until ``stop`` is set (or SIGINT/SIGTERM when ``stop`` is None).
+
+    ``sink_config`` overrides the sink's defaults (tests give each run its own consumer group).
 
     ``now_ms`` is the clock candle backfill counts back from (the wall clock by default; the
     sandbox's simulated clock when it runs shifted or accelerated)."""
@@ -128,16 +163,23 @@ async def run_pipeline(
             loop.add_signal_handler(sig, stop.set)
     try:
         codec, ids = await prepare_contract(settings)
+        await asyncio.to_thread(check_clickhouse, settings.clickhouse)
         errors = ErrorStream()
         clock = now_ms or (lambda: int(time.time() * 1000))
-        async with (
-            Client.from_settings(settings.tastytrade, errors=errors) as client,
-            MarketPublisher(settings.kafka, codec, ids) as publisher,
-            ClickHouseSink(
-                settings, topics=sink_topics(accounts=bool(settings.tastytrade.accounts))
-            ) as sink,
-            contextlib.AsyncExitStack() as stack,
-        ):
+        async with contextlib.AsyncExitStack() as stack:  # closed in reverse: sink first
+            client = await stack.enter_async_context(
+                Client.from_settings(settings.tastytrade, errors=errors)
+            )
+            tt = settings.tastytrade  # the login is checked before anything else starts
+            await check_tastytrade(client.rest, tt.accounts, tt.request_timeout_s)
+            publisher = await stack.enter_async_context(MarketPublisher(settings.kafka, codec, ids))
+            sink = await stack.enter_async_context(
+                ClickHouseSink(
+                    settings,
+                    config=sink_config,
+                    topics=sink_topics(accounts=bool(settings.tastytrade.accounts)),
+                )
+            )
             ingestor = QuoteIngestor(
                 ingest_config(settings, source),
                 client.rest,
@@ -189,6 +231,8 @@ async def run_pipeline(
 __all__ = [
     "Pipeline",
     "account_config",
+    "check_clickhouse",
+    "check_tastytrade",
     "ingest_config",
     "prepare_contract",
     "run_pipeline",

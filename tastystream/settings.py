@@ -10,9 +10,9 @@ The local ClickHouse's password: ``CLICKHOUSE_PASSWORD`` when set (non-empty), o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PRODUCTION_BASE_URL = "https://api.tastyworks.com"
@@ -33,6 +33,36 @@ def _split_csv(value: Any) -> Any:
 
 
 CsvTuple = Annotated[tuple[str, ...], NoDecode]
+_S = TypeVar("_S", bound=BaseSettings)
+Port = Annotated[int, Field(ge=1, le=65535)]
+LOG_LEVELS = ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(ValueError):
+    """A setting cannot be used: one line naming the environment variable, the value it has
+    (never a secret's) and what it accepts."""
+
+
+def _describe(model: type[BaseSettings], error: Any) -> str:
+    prefix = str(model.model_config.get("env_prefix", ""))
+    loc = [str(part) for part in error.get("loc", ()) if isinstance(part, str)]
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if not loc:  # a check across settings: its message names the variables
+        return message
+    field = loc[0]
+    variable = f"{prefix}{field}".upper()
+    info = model.model_fields.get(field)
+    secret = info is not None and info.annotation is SecretStr
+    value = "" if secret else f"={error.get('input')!r}"
+    expected = message[0].lower() + message[1:] if message else message
+    return f"{variable}{value} is not valid: {expected} — fix or unset {variable}"
+
+
+def _load_part(model: type[_S], **kwargs: Any) -> _S:
+    try:
+        return model(**kwargs)
+    except ValidationError as exc:
+        raise SettingsError(_describe(model, exc.errors()[0])) from exc
 
 
 class TastytradeSettings(BaseSettings):
@@ -122,10 +152,10 @@ class StackSettings(BaseSettings):
     model_config = SettingsConfigDict(**_COMMON, env_prefix="STACK_")
 
     dir: Path = Path(".stack")
-    kafka_port: int = 9092
-    kafka_controller_port: int = 9093
-    registry_port: int = 8081
-    clickhouse_port: int = 8123
+    kafka_port: Port = 9092
+    kafka_controller_port: Port = 9093
+    registry_port: Port = 8081
+    clickhouse_port: Port = 8123
     kafka_heap: str = "512m"
     start_timeout_s: float = 120.0
     clickhouse_allow: CsvTuple = ()  # table functions/engines reaching outside, e.g. "url,remote"
@@ -146,6 +176,13 @@ class LogSettings(BaseSettings):
     level: str = "INFO"
     format: Literal["text", "json"] = "text"
 
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"use one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
 
 class Settings(BaseSettings):
     """Everything, composed. Build it once with :meth:`load` at the entry point."""
@@ -161,21 +198,23 @@ class Settings(BaseSettings):
 
     @classmethod
     def load(cls, env_file: str | Path | None = ".env") -> Settings:
-        """Parse env vars (and ``env_file`` if it exists) into one frozen object."""
+        """Parse env vars (and ``env_file`` if it exists) into one frozen object.
+
+        Raises :class:`SettingsError` (one line, naming the variable) for a value it cannot use."""
         kwargs: dict[str, Any] = {"_env_file": env_file}
-        stack = StackSettings(**kwargs)
-        clickhouse = ClickHouseSettings(**kwargs)
+        stack = _load_part(StackSettings, **kwargs)
+        clickhouse = _load_part(ClickHouseSettings, **kwargs)
         if not clickhouse.password.get_secret_value():
             stored = read_password_file(stack.clickhouse_password_file)
             if stored:
                 clickhouse = clickhouse.model_copy(update={"password": SecretStr(stored)})
         return cls(
-            tastytrade=TastytradeSettings(**kwargs),
-            kafka=KafkaSettings(**kwargs),
-            registry=RegistrySettings(**kwargs),
+            tastytrade=_load_part(TastytradeSettings, **kwargs),
+            kafka=_load_part(KafkaSettings, **kwargs),
+            registry=_load_part(RegistrySettings, **kwargs),
             clickhouse=clickhouse,
             stack=stack,
-            log=LogSettings(**kwargs),
+            log=_load_part(LogSettings, **kwargs),
         )
 
     def masked_dump(self) -> dict[str, Any]:
@@ -209,6 +248,7 @@ __all__ = [
     "CERT_BASE_URL",
     "CERT_STREAMER_URL",
     "CLICKHOUSE_PASSWORD_FILE",
+    "LOG_LEVELS",
     "PRODUCTION_BASE_URL",
     "PRODUCTION_STREAMER_URL",
     "ClickHouseSettings",
@@ -216,6 +256,7 @@ __all__ = [
     "LogSettings",
     "RegistrySettings",
     "Settings",
+    "SettingsError",
     "StackSettings",
     "TastytradeSettings",
     "read_password_file",

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sinks.connection import client_for
+from tastystream.failures import clickhouse_failure
 from tastystream.settings import ClickHouseSettings
 
 _CODE = re.compile(r"Code:\s*(\d+)\.\s*(?:DB::Exception:\s*)?(.*)", re.S)
@@ -47,7 +48,11 @@ def run_query(cfg: ClickHouseSettings, query: str) -> QueryResult:
     try:
         client = client_for(cfg)
     except Exception as exc:
-        raise QueryFailed(f"cannot reach ClickHouse at {cfg.url}: {one_line(exc)}") from None
+        known = clickhouse_failure(exc, cfg)
+        reason = (
+            known.message if known else f"cannot reach ClickHouse at {cfg.url}: {one_line(exc)}"
+        )
+        raise QueryFailed(reason) from None
     try:
         try:
             result = client.query(query, settings={"database": cfg.database})

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import os
 import secrets
+import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -36,7 +37,8 @@ SERVICES: tuple[str, ...] = ("kafka", "registry", "clickhouse")
 
 
 class StackError(RuntimeError):
-    """A service could not be brought up (with the reason and the tail of its log)."""
+    """A service could not be brought up: one line with the reason and what to do (a service's
+    log tail, when there is one, is logged before it is raised)."""
 
 
 class ServiceState(StrEnum):
@@ -118,6 +120,7 @@ class _Service:
     command: Callable[[], list[str]]
     health: Callable[[], Awaitable[bool]]
     env: Callable[[], dict[str, str]] | None = None  # secrets, computed when it starts
+    ports: tuple[tuple[int, str], ...] = ()  # (port, the setting that chooses it) it binds
 
 
 class LocalStack:
@@ -178,7 +181,14 @@ class LocalStack:
         py = sys.executable
         return {
             "kafka": _Service(
-                "kafka", c.kafka_bootstrap, lambda: prepare(kafka_cfg), self._kafka_healthy
+                "kafka",
+                c.kafka_bootstrap,
+                lambda: prepare(kafka_cfg),
+                self._kafka_healthy,
+                ports=(
+                    (c.kafka_port, "STACK_KAFKA_PORT"),
+                    (c.kafka_controller_port, "STACK_KAFKA_CONTROLLER_PORT"),
+                ),
             ),
             "registry": _Service(
                 "registry",
@@ -197,6 +207,7 @@ class LocalStack:
                     ",".join(c.allowed_origins),
                 ],
                 self._registry_healthy,
+                ports=((c.registry_port, "STACK_REGISTRY_PORT"),),
             ),
             "clickhouse": _Service(
                 "clickhouse",
@@ -218,6 +229,7 @@ class LocalStack:
                 ],
                 self._clickhouse_healthy,
                 lambda: {"CLICKHOUSE_PASSWORD": self.ensure_clickhouse_password()},
+                ports=((c.clickhouse_port, "STACK_CLICKHOUSE_PORT"),),
             ),
         }
 
@@ -284,8 +296,18 @@ class LocalStack:
             raise StackError(f"unknown services: {', '.join(sorted(unknown))}")
         services = self._services()
         order = [n for n in SERVICES if n in names]
+        for name in order:  # a taken port fails the whole `up` before anything starts
+            current = await self._status_of(services[name])
+            if current.state in (ServiceState.STOPPED, ServiceState.CRASHED):
+                self._check_ports_free(services[name])
         first = [n for n in order if n != "registry"]
-        await asyncio.gather(*(self._ensure(services[n]) for n in first))
+        # each finishes (no half-cancelled health checks); then the first failure is raised
+        results = await asyncio.gather(
+            *(self._ensure(services[n]) for n in first), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
         if "registry" in order:
             await self._ensure(services["registry"])
         return await self.status(order)
@@ -300,13 +322,17 @@ class LocalStack:
             assert record is not None
         else:
             self.pid_file(svc.name).unlink(missing_ok=True)
+            self._check_ports_free(svc)
             try:
                 command = await asyncio.to_thread(svc.command)
                 env = svc.env() if svc.env is not None else None
             except StackError:
                 raise
             except Exception as exc:
-                raise StackError(f"{svc.name}: cannot prepare: {exc}") from exc
+                reason = str(exc).strip().splitlines()
+                raise StackError(
+                    f"{svc.name}: cannot prepare: {reason[0] if reason else type(exc).__name__}"
+                ) from exc
             log = self.log_file(svc.name)
             log.parent.mkdir(parents=True, exist_ok=True)
             with log.open("a") as fh:
@@ -322,9 +348,9 @@ class LocalStack:
         while time.monotonic() < deadline:
             if not process.is_alive(record):
                 self.pid_file(svc.name).unlink(missing_ok=True)
+                self._log_tail(svc)
                 raise StackError(
-                    f"{svc.name} exited while starting; last log lines "
-                    f"({self.log_file(svc.name)}):\n{process.tail(self.log_file(svc.name))}"
+                    f"{svc.name} exited while starting — see its log {self.log_file(svc.name)}"
                 )
             if await svc.health():
                 logger.info("%s healthy at %s", svc.name, svc.address)
@@ -332,10 +358,26 @@ class LocalStack:
             await asyncio.sleep(0.25)
         process.stop(record)
         self.pid_file(svc.name).unlink(missing_ok=True)
+        self._log_tail(svc)
         raise StackError(
-            f"{svc.name} not healthy after {self.config.start_timeout_s:.0f}s; stopped it. "
-            f"Last log lines:\n{process.tail(self.log_file(svc.name))}"
+            f"{svc.name} not healthy after {self.config.start_timeout_s:.0f}s, stopped it"
+            f" — see its log {self.log_file(svc.name)} (STACK_START_TIMEOUT_S sets the wait)"
         )
+
+    def _log_tail(self, svc: _Service) -> None:
+        tail = process.tail(self.log_file(svc.name))
+        if tail:
+            logger.warning("%s: last log lines:\n%s", svc.name, tail)
+
+    def _check_ports_free(self, svc: _Service) -> None:
+        """Refuse to start a service whose port another process holds (it would die binding)."""
+        for port, variable in svc.ports:
+            if not _port_free(self.config.host, port):
+                raise StackError(
+                    f"port {port} ({variable}) on {self.config.host} is in use by another"
+                    f" process — stop that process or set {variable} to a free port"
+                    f" (the {svc.name} service binds it)"
+                )
 
     # ------------------------------------------------------------------ down
     def down(self, names: Sequence[str] = SERVICES) -> list[str]:
@@ -349,6 +391,16 @@ class LocalStack:
                 logger.info("%s stopped (pid %d)", name, record.pid)
             pid_file.unlink(missing_ok=True)
         return stopped
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is not "in use"
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+        return True
 
 
 async def _http_ok(url: str, check: Callable[[httpx.Response], bool]) -> bool:

@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from sandbox.config import SandboxConfig
 from sandbox.server import SandboxServer
 from schemas.topics import ACCOUNT_TOPICS
+from sinks.routes import SinkConfig
 from tastystream.pipeline import Pipeline, run_pipeline
 from tastystream.settings import (
     ClickHouseSettings,
@@ -62,6 +63,8 @@ async def test_run_ingests_the_configured_accounts(stack_config: StackConfig) ->
             source="dxlink:sandbox",
             on_ready=ready.set_result,
             now_ms=server.market.clock.now_ms,
+            # its own sink group: another test's sink must not start where this one committed
+            sink_config=SinkConfig(group_id=unique("acct-sink")),
         )
     )
     try:

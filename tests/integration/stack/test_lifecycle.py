@@ -60,7 +60,7 @@ async def test_up_is_idempotent_status_sees_a_crash_and_down_stops_by_pid(tmp_pa
     assert stack.down() == []  # nothing left to stop
 
 
-async def test_a_service_that_cannot_start_is_reported_with_its_log(tmp_path: Path) -> None:
+async def test_a_service_whose_port_is_taken_is_refused_in_one_line(tmp_path: Path) -> None:
     from tastystream.stack import StackError
 
     stack = _stack(tmp_path)
@@ -80,5 +80,7 @@ async def test_a_service_that_cannot_start_is_reported_with_its_log(tmp_path: Pa
     finally:
         blocker.close()
         stack.down()
-    assert "clickhouse" in message
-    assert "log" in message
+    # the taken port is found before anything starts: one line naming it and its setting
+    assert f"port {stack.config.clickhouse_port} (STACK_CLICKHOUSE_PORT)" in message
+    assert "\n" not in message
+    assert not stack.pid_file("clickhouse").exists()
