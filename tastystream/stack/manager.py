@@ -33,6 +33,8 @@ from tastystream.stack.kafka import KafkaConfig, prepare
 
 logger = logging.getLogger(__name__)
 
+#: how long a port may stay held after its process died before `up` refuses it (seconds)
+PORT_GRACE_S = 3.0
 SERVICES: tuple[str, ...] = ("kafka", "registry", "clickhouse")
 
 
@@ -299,7 +301,7 @@ class LocalStack:
         for name in order:  # a taken port fails the whole `up` before anything starts
             current = await self._status_of(services[name])
             if current.state in (ServiceState.STOPPED, ServiceState.CRASHED):
-                self._check_ports_free(services[name])
+                await self._check_ports_free(services[name])
         first = [n for n in order if n != "registry"]
         # each finishes (no half-cancelled health checks); then the first failure is raised
         results = await asyncio.gather(
@@ -322,7 +324,7 @@ class LocalStack:
             assert record is not None
         else:
             self.pid_file(svc.name).unlink(missing_ok=True)
-            self._check_ports_free(svc)
+            await self._check_ports_free(svc)
             try:
                 command = await asyncio.to_thread(svc.command)
                 env = svc.env() if svc.env is not None else None
@@ -369,15 +371,21 @@ class LocalStack:
         if tail:
             logger.warning("%s: last log lines:\n%s", svc.name, tail)
 
-    def _check_ports_free(self, svc: _Service) -> None:
-        """Refuse to start a service whose port another process holds (it would die binding)."""
+    async def _check_ports_free(self, svc: _Service, grace_s: float = PORT_GRACE_S) -> None:
+        """Refuse to start a service whose port another process holds (it would die binding).
+
+        A port still held ``grace_s`` after asking is refused: a process that has just died
+        (killed, crashed) is gone to ``status`` a moment before the kernel frees its socket."""
         for port, variable in svc.ports:
-            if not _port_free(self.config.host, port):
-                raise StackError(
-                    f"port {port} ({variable}) on {self.config.host} is in use by another"
-                    f" process — stop that process or set {variable} to a free port"
-                    f" (the {svc.name} service binds it)"
-                )
+            deadline = time.monotonic() + grace_s
+            while not _port_free(self.config.host, port):
+                if time.monotonic() >= deadline:
+                    raise StackError(
+                        f"port {port} ({variable}) on {self.config.host} is in use by another"
+                        f" process — stop that process or set {variable} to a free port"
+                        f" (the {svc.name} service binds it)"
+                    )
+                await asyncio.sleep(0.1)
 
     # ------------------------------------------------------------------ down
     def down(self, names: Sequence[str] = SERVICES) -> list[str]:
