@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,11 +93,12 @@ class Api:
         return response.json()["data"]
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[Api]:
+@contextlib.asynccontextmanager
+async def open_api(*, raise_app_exceptions: bool = True) -> AsyncIterator[Api]:
+    """A fresh sandbox app over ASGI with a client that holds an access token."""
     app = create_app(SandboxConfig(), FakeMarket())
     runtime: SandboxRuntime = app.state.sandbox
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://sandbox", headers=UA
     ) as client:
@@ -110,3 +112,9 @@ async def api() -> AsyncIterator[Api]:
         )
         client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
         yield Api(client, runtime)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[Api]:
+    async with open_api() as opened:
+        yield opened

@@ -13,12 +13,10 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sandbox.app import SandboxRuntime, create_app
-from sandbox.config import SandboxConfig
 from sandbox.orders import ACTIONS, ORDER_TYPES, TIME_IN_FORCE
 from sandbox.preflight import refused_by_dry_run
-from tests.unit.sandbox_trading.conftest import UA
-from tests.unit.sandbox_trading.fakes import INSTRUMENTS, SPY_CALL, FakeMarket
+from tests.unit.sandbox_trading.conftest import open_api
+from tests.unit.sandbox_trading.fakes import INSTRUMENTS, SPY_CALL
 
 ACCOUNT = "5WT00001"
 ORDERS = f"/accounts/{ACCOUNT}/orders"
@@ -147,25 +145,11 @@ async def post(client: httpx.AsyncClient, path: str, body: Any) -> httpx.Respons
 
 
 async def dry_run_then_place(body: Any) -> tuple[httpx.Response, httpx.Response, int]:
-    app = create_app(SandboxConfig(), FakeMarket())
-    runtime: SandboxRuntime = app.state.sandbox
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(
-        transport=transport, base_url="http://sandbox", headers=UA
-    ) as client:
-        token = await client.post(
-            "/oauth/token",
-            json={
-                "grant_type": "refresh_token",
-                "refresh_token": "sandbox-refresh-token",
-                "client_secret": "sandbox-client-secret",
-            },
-        )
-        client.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
-        dry = await post(client, f"{ORDERS}/dry-run", body)
-        placed_before = len(runtime.state.orders)
-        placed = await post(client, ORDERS, body)
-        return dry, placed, len(runtime.state.orders) - placed_before
+    async with open_api(raise_app_exceptions=False) as api:
+        dry = await post(api.client, f"{ORDERS}/dry-run", body)
+        placed_before = len(api.runtime.state.orders)
+        placed = await post(api.client, ORDERS, body)
+        return dry, placed, len(api.runtime.state.orders) - placed_before
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
